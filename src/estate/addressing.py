@@ -1,0 +1,137 @@
+"""Per-site subnets for every VLAN, and management addresses for every device.
+
+Each site owns one block of the environment's supernet, chosen by its site number (MPS-0042
+owns block 42), so adding or removing a site never moves another site's addresses. Inside the
+block, each VLAN gets the smallest subnet that holds its hosts plus growth, packed largest
+first from the start of the block; the last /28 of the block holds the loopback and WAN link.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network
+
+from estate.inventory.models import AddressingPolicy, EstateFile, Site, VlanRole
+from estate.sizing import SitePlan
+
+INFRA_PREFIX = 28
+MGMT_RESERVED = 16  # UPS, PDUs and out-of-band kit that lives on the management VLAN
+ACCESS_MGMT_OFFSET = 10  # access switch k answers on .10+k of the management subnet
+
+
+class AddressingError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class VlanSubnet:
+    role: VlanRole
+    vlan_id: int
+    name: str
+    network: IPv4Network
+    hosts_needed: int
+
+    @property
+    def gateway(self) -> IPv4Address:
+        return self.network.network_address + 1
+
+
+@dataclass(frozen=True, slots=True)
+class SiteAddressing:
+    site_id: str
+    block: IPv4Network
+    subnets: tuple[VlanSubnet, ...]  # in VLAN id order
+    loopback: IPv4Address
+    wan_network: IPv4Network
+
+    @property
+    def wan_local(self) -> IPv4Address:
+        return self.wan_network.network_address + 1
+
+    @property
+    def wan_peer(self) -> IPv4Address:
+        return self.wan_network.network_address + 2
+
+    def subnet(self, role: VlanRole) -> VlanSubnet | None:
+        for subnet in self.subnets:
+            if subnet.role == role:
+                return subnet
+        return None
+
+    def management_ip(self, index: int) -> IPv4Address:
+        """Index 0 is the core switch (the management gateway); k >= 1 is access switch k."""
+        mgmt = self.subnet(VlanRole.MANAGEMENT)
+        assert mgmt is not None
+        if index == 0:
+            return mgmt.gateway
+        return mgmt.network.network_address + ACCESS_MGMT_OFFSET + index
+
+
+def site_block(supernet: IPv4Network, block_prefix: int, site_number: int) -> IPv4Network:
+    slots = 2 ** (block_prefix - supernet.prefixlen)
+    if not 0 < site_number < slots:
+        raise AddressingError(
+            f"site number {site_number} has no block: supernet {supernet} holds blocks 1-{slots - 1} "
+            f"of /{block_prefix}"
+        )
+    size = 2 ** (32 - block_prefix)
+    return IPv4Network((int(supernet.network_address) + site_number * size, block_prefix))
+
+
+def hosts_needed(site: Site, plan: SitePlan, policy: AddressingPolicy, guest: bool) -> dict[VlanRole, int]:
+    needs = {
+        VlanRole.MANAGEMENT: plan.switches + MGMT_RESERVED,
+        VlanRole.DATA: site.desktops + site.printers,
+        VlanRole.VOICE: site.phones,
+    }
+    if site.aps:
+        needs[VlanRole.AP_MGMT] = site.aps
+        needs[VlanRole.WIFI_CORP] = site.aps * policy.wifi_clients_per_ap
+        if guest:
+            needs[VlanRole.GUEST] = site.aps * policy.guest_clients_per_ap
+    if site.bwv_docks:
+        needs[VlanRole.BWV] = site.bwv_docks + site.bwv_cameras
+    return needs
+
+
+def subnet_prefix(hosts: int, policy: AddressingPolicy) -> int:
+    # network, broadcast and gateway come on top of the hosts and their growth
+    wanted = math.ceil(hosts * (1 + policy.growth)) + 3
+    prefix = 32 - max(0, math.ceil(math.log2(wanted)))
+    return min(prefix, policy.min_prefix)
+
+
+def address_site(
+    site: Site, plan: SitePlan, estate: EstateFile, supernet: IPv4Network, guest: bool
+) -> SiteAddressing:
+    policy = estate.addressing
+    block = site_block(supernet, policy.site_block_prefix, site.number)
+    needs = hosts_needed(site, plan, policy, guest)
+    vlans = {v.role: v for v in estate.vlans if v.role in needs}
+    missing = [role for role in needs if role not in vlans]
+    if missing:
+        raise AddressingError(f"the VLAN plan has no VLAN for {', '.join(missing)}")
+    order = sorted(needs, key=lambda role: (subnet_prefix(needs[role], policy), vlans[role].id))
+    cursor = int(block.network_address)
+    infra_start = int(block.broadcast_address) + 1 - 2 ** (32 - INFRA_PREFIX)
+    subnets: list[VlanSubnet] = []
+    for role in order:
+        prefix = subnet_prefix(needs[role], policy)
+        network = IPv4Network((cursor, prefix))
+        cursor += network.num_addresses
+        subnets.append(VlanSubnet(role, vlans[role].id, vlans[role].name, network, needs[role]))
+    if cursor > infra_start:
+        used = cursor - int(block.network_address)
+        raise AddressingError(
+            f"the site needs {used} addresses for its VLANs; its /{policy.site_block_prefix} block "
+            f"has {infra_start - int(block.network_address)} after the infrastructure /{INFRA_PREFIX}"
+        )
+    subnets.sort(key=lambda s: s.vlan_id)
+    return SiteAddressing(
+        site_id=site.site_id,
+        block=block,
+        subnets=tuple(subnets),
+        loopback=IPv4Address(infra_start + 1),
+        wan_network=IPv4Network((infra_start + 4, 30)),
+    )

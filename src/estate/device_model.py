@@ -1,0 +1,300 @@
+"""From a site's counts and addresses to its devices: switches, port maps, port-channels, and
+the site's share of the central WLC configuration.
+
+Everything a template needs is decided here, in Python; templates only loop over it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from ipaddress import IPv4Address
+
+from estate.addressing import SiteAddressing, VlanSubnet, address_site
+from estate.inventory.inventory import Inventory
+from estate.inventory.models import Site, SiteKind, Ssid, VlanRole
+from estate.sizing import CoreSize, EdgeKind, SitePlan, plan_site
+
+
+class Role(StrEnum):
+    CORE = "core"
+    ACCESS = "access"
+    WLC_SITE = "wlc_site"
+    WLC_GLOBAL = "wlc_global"
+
+
+class PortKind(StrEnum):
+    AP = "ap"
+    BWV_DOCK = "bwv_dock"
+    PRINTER = "printer"
+    PHONE = "phone"
+    DESKTOP = "desktop"
+    UPLINK = "uplink"  # access switch member of its port-channel to the core
+    DOWNLINK = "downlink"  # core member of a port-channel to an access switch
+    WAN = "wan"
+    UNUSED = "unused"
+
+
+EDGE_KINDS = {PortKind.AP, PortKind.BWV_DOCK, PortKind.PRINTER, PortKind.PHONE, PortKind.DESKTOP}
+
+
+@dataclass(frozen=True, slots=True)
+class PortLayout:
+    """The physical ports of a switch model, in the order IOS lists them."""
+
+    edge: tuple[str, ...]  # user-facing ports, in fill order
+    fabric: tuple[str, ...]  # uplink-capable ports, in fill order
+
+    @property
+    def all_ports(self) -> tuple[str, ...]:
+        return self.edge + self.fabric
+
+
+def _ports(prefix: str, first: int, last: int) -> tuple[str, ...]:
+    return tuple(f"{prefix}{n}" for n in range(first, last + 1))
+
+
+PORT_LAYOUTS: dict[str, PortLayout] = {
+    "C9300-48P": PortLayout(_ports("GigabitEthernet1/0/", 1, 48), _ports("TenGigabitEthernet1/1/", 1, 8)),
+    "C9300-24P": PortLayout(_ports("GigabitEthernet1/0/", 1, 24), _ports("TenGigabitEthernet1/1/", 1, 8)),
+    "C9500-48Y4C": PortLayout((), _ports("TwentyFiveGigE1/0/", 1, 48) + _ports("HundredGigE1/0/", 49, 52)),
+}
+
+
+class ModelError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    name: str
+    kind: PortKind
+    description: str
+    channel: int | None = None
+    peer: str | None = None  # the AP or switch at the other end
+
+
+@dataclass(frozen=True, slots=True)
+class PortChannel:
+    number: int
+    description: str
+    members: tuple[str, ...]
+    peer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Switch:
+    hostname: str
+    role: Role
+    model: str
+    site_id: str
+    index: int  # 0 for the core, k for access switch k
+    mgmt_ip: IPv4Address
+    ports: tuple[Port, ...]
+    port_channels: tuple[PortChannel, ...]
+
+    def ports_of(self, kind: PortKind) -> tuple[Port, ...]:
+        return tuple(p for p in self.ports if p.kind == kind)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessPoint:
+    name: str
+    switch: str
+    port: str
+
+
+@dataclass(frozen=True, slots=True)
+class WlcSite:
+    """The site's share of the central WLC: only objects named for this site."""
+
+    site_id: str
+    wlc_hostname: str
+    site_tag: str
+    flex_profile: str
+    policy_tag: str
+    ap_profile: str
+    ap_filter: str
+    ap_name_regex: str
+    native_vlan: VlanSubnet
+    vlans: tuple[VlanSubnet, ...]  # the WiFi VLANs switched locally at the site
+    wlans: tuple[Ssid, ...]
+    aps: tuple[AccessPoint, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteModel:
+    site: Site
+    kind: SiteKind
+    guest: bool
+    plan: SitePlan
+    addressing: SiteAddressing
+    core: Switch
+    access: tuple[Switch, ...]
+    wlc: WlcSite | None
+
+    @property
+    def switches(self) -> tuple[Switch, ...]:
+        return (self.core, *self.access)
+
+
+def switch_hostname(site_id: str, role: Role, index: int) -> str:
+    return f"{site_id.lower()}-{'cs' if role is Role.CORE else 'as'}{max(index, 1):02d}"
+
+
+def wlc_hostname(inventory: Inventory, env: str) -> str:
+    return f"{inventory.estate.site_id_prefix.lower()}-{env}-wlc01"
+
+
+def ap_name(site_id: str, number: int) -> str:
+    return f"{site_id}-AP{number:02d}"
+
+
+def layout(model: str) -> PortLayout:
+    try:
+        return PORT_LAYOUTS[model]
+    except KeyError:
+        raise ModelError(f"no port layout for switch model {model} (known: {', '.join(PORT_LAYOUTS)})") from None
+
+
+def build_site(inventory: Inventory, env: str, site: Site) -> SiteModel:
+    estate = inventory.estate
+    guest = inventory.has_guest(site)
+    plan = plan_site(site, estate.switching)
+    addressing = address_site(site, plan, estate, inventory.environment(env).supernet, guest)
+    core_model = estate.models.core_small if plan.core is CoreSize.SMALL else estate.models.core_large
+    core_layout, access_layout = layout(core_model), layout(estate.models.access)
+    core_name = switch_hostname(site.site_id, Role.CORE, 0)
+    access_names = [switch_hostname(site.site_id, Role.ACCESS, k) for k in range(1, plan.access_switches + 1)]
+
+    user_switches = ([core_name] if plan.core is CoreSize.SMALL else []) + access_names
+    edge_by_switch = _distribute(site, plan, user_switches)
+
+    core_fabric = _core_fabric(core_layout, plan, access_names)
+    core = _switch(core_name, Role.CORE, core_model, site, 0, addressing, core_layout,
+                   edge_by_switch.get(core_name, []), core_fabric)
+    access = tuple(
+        _switch(name, Role.ACCESS, estate.models.access, site, k, addressing, access_layout,
+                edge_by_switch.get(name, []), _access_fabric(access_layout, core_name, k))
+        for k, name in enumerate(access_names, start=1)
+    )
+    return SiteModel(
+        site=site,
+        kind=estate.site_kinds[site.kind],
+        guest=guest,
+        plan=plan,
+        addressing=addressing,
+        core=core,
+        access=access,
+        wlc=_wlc_site(inventory, env, site, addressing, guest, _access_points(core, access)),
+    )
+
+
+def _distribute(site: Site, plan: SitePlan, switches: list[str]) -> dict[str, list[Port]]:
+    """Deal the edge devices round-robin across the user switches, kind by kind, so every
+    switch carries a fair share of APs and phones and losing one switch never darkens a site.
+    The ports have no names yet: `_switch` lays them onto the model's edge ports in order."""
+    by_switch: dict[str, list[Port]] = {name: [] for name in switches}
+    labels = {
+        EdgeKind.BWV_DOCK: "BWV dock {:02d}",
+        EdgeKind.PRINTER: "Printer {:02d}",
+        EdgeKind.PHONE: "Phone {:03d}",
+        EdgeKind.DESKTOP: "Desktop {:03d}",
+    }
+    turn = 0
+    for kind, count in plan.edge.items():
+        for number in range(1, count + 1):
+            switch = switches[turn % len(switches)]
+            turn += 1
+            if kind is EdgeKind.AP:
+                name = ap_name(site.site_id, number)
+                port = Port("", PortKind.AP, f"AP {name}", peer=name)
+            else:
+                port = Port("", PortKind(kind.value), labels[kind].format(number))
+            by_switch[switch].append(port)
+    return by_switch
+
+
+def _core_fabric(core_layout: PortLayout, plan: SitePlan, access_names: list[str]) -> list[Port]:
+    fabric = list(core_layout.fabric)
+    ports = [Port(fabric[0], PortKind.WAN, "WAN circuit to provider CE")]
+    # the second fabric port stays free: a second WAN circuit or a temporary migration link
+    members = fabric[2:]
+    for k, peer in enumerate(access_names, start=1):
+        for name in members[2 * (k - 1) : 2 * k]:
+            ports.append(Port(name, PortKind.DOWNLINK, f"Uplink to {peer} Po1", channel=k, peer=peer))
+    return ports
+
+
+def _access_fabric(access_layout: PortLayout, core_name: str, k: int) -> list[Port]:
+    return [
+        Port(name, PortKind.UPLINK, f"Uplink to {core_name} Po{k}", channel=1, peer=core_name)
+        for name in access_layout.fabric[:2]
+    ]
+
+
+def _switch(
+    hostname: str,
+    role: Role,
+    model: str,
+    site: Site,
+    index: int,
+    addressing: SiteAddressing,
+    port_layout: PortLayout,
+    edge: list[Port],
+    fabric: list[Port],
+) -> Switch:
+    if len(edge) > len(port_layout.edge):
+        raise ModelError(f"{hostname} needs {len(edge)} edge ports; model {model} has {len(port_layout.edge)}")
+    used = {p.name: p for p in fabric}
+    for name, port in zip(port_layout.edge, edge, strict=False):
+        used[name] = Port(name, port.kind, port.description, peer=port.peer)
+    ports = tuple(used.get(name) or Port(name, PortKind.UNUSED, "Unused") for name in port_layout.all_ports)
+    channels: dict[int, list[Port]] = {}
+    for port in ports:
+        if port.channel is not None:
+            channels.setdefault(port.channel, []).append(port)
+    port_channels = tuple(
+        PortChannel(number, f"Uplink to {members[0].peer}", tuple(m.name for m in members), members[0].peer or "")
+        for number, members in sorted(channels.items())
+    )
+    return Switch(hostname, role, model, site.site_id, index, addressing.management_ip(index), ports, port_channels)
+
+
+def _access_points(core: Switch, access: tuple[Switch, ...]) -> tuple[AccessPoint, ...]:
+    found = [
+        AccessPoint(port.peer, switch.hostname, port.name)
+        for switch in (core, *access)
+        for port in switch.ports_of(PortKind.AP)
+        if port.peer
+    ]
+    return tuple(sorted(found, key=lambda ap: ap.name))
+
+
+def _wlc_site(
+    inventory: Inventory, env: str, site: Site, addressing: SiteAddressing, guest: bool,
+    aps: tuple[AccessPoint, ...],
+) -> WlcSite | None:
+    native = addressing.subnet(VlanRole.AP_MGMT)
+    if native is None:
+        return None
+    wlans = tuple(
+        ssid for ssid in inventory.estate.ssids
+        if addressing.subnet(ssid.vlan_role) is not None and (ssid.vlan_role is not VlanRole.GUEST or guest)
+    )
+    vlans = tuple(s for s in addressing.subnets if s.role in {w.vlan_role for w in wlans})
+    sid = site.site_id
+    return WlcSite(
+        site_id=sid,
+        wlc_hostname=wlc_hostname(inventory, env),
+        site_tag=f"ST-{sid}",
+        flex_profile=f"FP-{sid}",
+        policy_tag=f"PT-{sid}",
+        ap_profile=f"AJP-{sid}",
+        ap_filter=f"AF-{sid}",
+        ap_name_regex=f"^{sid}-AP[0-9]+$",
+        native_vlan=native,
+        vlans=vlans,
+        wlans=wlans,
+        aps=aps,
+    )

@@ -1,0 +1,206 @@
+"""The validated shape of the source of truth: estate-wide standards, environments and sites.
+
+Every model is frozen and rejects unknown fields, so a typo in `estate.yaml` or a site file is
+reported instead of silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from ipaddress import IPv4Address, IPv4Network
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+VlanId = Annotated[int, Field(ge=2, le=4094)]
+Count = Annotated[int, Field(ge=0, le=100_000)]
+Name = Annotated[str, Field(min_length=1, max_length=64)]
+VlanName = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$")]
+SITE_ID_PATTERN = r"^[A-Z]{2,5}-\d{4}$"
+SiteId = Annotated[str, Field(pattern=SITE_ID_PATTERN)]
+EnvName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,15}$")]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class VlanRole(StrEnum):
+    MANAGEMENT = "management"
+    DATA = "data"
+    VOICE = "voice"
+    WIFI_CORP = "wifi_corp"
+    BWV = "bwv"
+    AP_MGMT = "ap_mgmt"
+    GUEST = "guest"
+
+
+class VlanDef(Frozen):
+    role: VlanRole
+    id: VlanId
+    name: VlanName
+
+
+class NamedVlan(Frozen):
+    id: VlanId
+    name: VlanName
+
+
+class NamedServer(Frozen):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
+    address: IPv4Address
+
+
+class SnmpUser(Frozen):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
+    group: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
+
+
+class Snmp(Frozen):
+    users: list[SnmpUser] = Field(min_length=1)
+    hosts: list[IPv4Address] = Field(min_length=1)
+
+
+class Services(Frozen):
+    dns_servers: list[IPv4Address] = Field(min_length=1)
+    ntp_servers: list[IPv4Address] = Field(min_length=1)
+    syslog_servers: list[IPv4Address] = Field(min_length=1)
+    dhcp_servers: list[IPv4Address] = Field(min_length=1)
+    tacacs_servers: list[NamedServer] = Field(min_length=1)
+    radius_servers: list[NamedServer] = Field(min_length=1)
+    snmp: Snmp
+    wlc_addresses: list[IPv4Address] = Field(min_length=1)
+
+
+class PortRange(Frozen):
+    first: Annotated[int, Field(ge=1024, le=65535)]
+    last: Annotated[int, Field(ge=1024, le=65535)]
+
+
+class SipPorts(Frozen):
+    udp_tcp: Annotated[int, Field(ge=1, le=65535)]
+    tls: Annotated[int, Field(ge=1, le=65535)]
+
+
+class Voice(Frozen):
+    sip_domain: Name
+    dscp_media: Literal["ef"]
+    dscp_signalling: Literal["cs3", "af31"]
+    sip_ports: SipPorts
+    rtp_ports: PortRange
+
+
+class Ssid(Frozen):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+    security: Literal["wpa3-enterprise", "wpa2-enterprise", "web-auth"]
+    vlan_role: VlanRole
+    wlan_id: Annotated[int, Field(ge=1, le=512)]
+
+
+class Models(Frozen):
+    core_small: Name
+    core_large: Name
+    access: Name
+    wlc: Name
+    ap: Name
+
+
+class Switching(Frozen):
+    access_ports: Literal[24, 48]
+    spare_ratio: Annotated[float, Field(ge=0.0, le=0.5)]
+    bwv_dock_bays: Annotated[int, Field(ge=1, le=32)]
+
+
+class AddressingPolicy(Frozen):
+    site_block_prefix: Annotated[int, Field(ge=16, le=24)]
+    growth: Annotated[float, Field(ge=0.0, le=4.0)]
+    min_prefix: Annotated[int, Field(ge=24, le=29)]
+    wifi_clients_per_ap: Annotated[int, Field(ge=1, le=200)]
+    guest_clients_per_ap: Annotated[int, Field(ge=1, le=200)]
+
+
+class SiteKind(Frozen):
+    guest: bool
+    description: Name
+
+
+class Environment(Frozen):
+    aws_account: Annotated[str, Field(pattern=r"^\d{12}$")]
+    region: Literal["eu-west-2"]
+    supernet: IPv4Network
+    sites: Literal["all"] | list[SiteId]
+
+
+class EstateFile(Frozen):
+    """`estate.yaml`: everything that is the same at every site, and the environments."""
+
+    organisation: Name
+    domain: Annotated[str, Field(pattern=r"^[a-z0-9.-]+\.[a-z]{2,}$")]
+    site_id_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,5}$")]
+    timezone: Literal["GMT", "UTC"]
+    vlans: list[VlanDef] = Field(min_length=1)
+    parking_vlan: NamedVlan
+    native_vlan: NamedVlan
+    services: Services
+    voice: Voice
+    ssids: list[Ssid]
+    models: Models
+    switching: Switching
+    addressing: AddressingPolicy
+    site_kinds: dict[Annotated[str, Field(pattern=r"^[a-z_]+$")], SiteKind] = Field(min_length=1)
+    environments: dict[EnvName, Environment] = Field(min_length=1)
+
+    def vlan(self, role: VlanRole) -> VlanDef:
+        for vlan in self.vlans:
+            if vlan.role == role:
+                return vlan
+        raise KeyError(role)
+
+
+_WINDOW = re.compile(
+    r"^(?P<days>(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:-(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun))?)"
+    r" (?P<start>[0-2]\d:[0-5]\d)-(?P<end>[0-2]\d:[0-5]\d)$"
+)
+
+
+class Site(Frozen):
+    """One row of `sites.csv`, with its `sites/<SITE-ID>.yaml` overrides applied."""
+
+    site_id: SiteId
+    name: Name
+    kind: Annotated[str, Field(pattern=r"^[a-z_]+$")]
+    borough: Name
+    phones: Count
+    desktops: Count
+    printers: Count
+    aps: Count
+    bwv_docks: Count
+    bwv_cameras: Count
+    wan_mbps: Annotated[int, Field(ge=2, le=100_000)]
+    wan_hub: Annotated[str, Field(pattern=r"^[a-z0-9-]{2,32}$")]
+    change_window: str
+    guest: bool | None = None
+    notes: str = ""
+
+    @property
+    def number(self) -> int:
+        return int(self.site_id.rsplit("-", 1)[1])
+
+    @field_validator("change_window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        match = _WINDOW.match(value)
+        if not match:
+            raise ValueError("expected a change window such as 'Sun 02:00-05:00' or 'Mon-Fri 01:00-04:00'")
+        for key in ("start", "end"):
+            hours, minutes = match[key].split(":")
+            if int(hours) > 23 and not (hours == "24" and minutes == "00"):
+                raise ValueError(f"{match[key]} is not a time of day")
+        return value
+
+    @model_validator(mode="after")
+    def _cameras_fit_docks(self) -> Site:
+        if self.bwv_cameras and not self.bwv_docks:
+            raise ValueError("bwv_cameras are counted but the site has no bwv_docks to charge them")
+        return self

@@ -1,0 +1,256 @@
+"""IOS-XE configuration vocabulary the simulator knows: which lines open a sub-mode (and its
+prompt name), which words are valid at the top level and inside the strict sub-modes, and how
+interface names are expanded.
+
+The simulator is deliberately permissive (any plausible line of the project's rendered configs
+must apply) but not blind: a top-level line must start with a known keyword, and lines typed in
+``interface``/``vlan``/``line`` mode must start with a word that is valid there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+GLOBAL_KEYWORDS: frozenset[str] = frozenset(
+    """
+    aaa access-list access-session alias ap archive authentication auto avc banner boot bfd
+    call-home cdp class-map clock control-plane crypto default device-sensor device-tracking
+    diagnostic dot1x enable energywise epm errdisable ethernet event fabric file flow hostname
+    hw-module identity interface ip ipv6 key lacp license line lldp location logging login mab
+    mac macro management memory monitor mls multilink netconf-yang network-policy nmsp no ntp
+    object-group parameter-map password platform policy policy-map port-channel power process
+    qos radius radius-server redundancy restconf rmon router sampler security service
+    service-template snmp snmp-server spanning-tree stack-mac subscriber switch system
+    table-map tacacs tacacs-server telemetry template track transceiver udld username version
+    vlan vrf vstack vtp wireless wlan wsma
+    """.split()
+)
+
+# Words valid as the first word of a line inside the strict sub-modes.
+INTERFACE_WORDS: frozenset[str] = frozenset(
+    """
+    access-session arp authentication auto bandwidth carrier-delay cdp channel-group
+    channel-protocol delay description device-tracking dot1x duplex encapsulation errdisable
+    flowcontrol hold-queue ip ipv6 keepalive lacp link lldp load-interval logging mab macro
+    media-type mls mtu negotiation network-policy nmsp pagp power priority-queue ptp qos
+    queue-set service-policy shutdown small-frame snmp source spanning-tree speed srr-queue
+    standby storm-control switchport trust udld vrf vrrp
+    """.split()
+)
+VLAN_WORDS: frozenset[str] = frozenset({"name", "state", "shutdown", "remote-span", "media"})
+LINE_WORDS: frozenset[str] = frozenset(
+    """
+    access-class accounting authorization escape-character exec exec-timeout history ipv6
+    length logging login logout-warning monitor password privilege session-timeout speed
+    stopbits transport width
+    """.split()
+)
+
+# Second words of `ip ...` / `ipv6 ...` that belong to an interface; anything else is global.
+INTERFACE_IP_WORDS: frozenset[str] = frozenset(
+    """
+    access-group address admission arp authentication dhcp device directed-broadcast flow
+    helper-address igmp mask-reply mtu nat ospf pim policy proxy-arp redirects route-cache
+    summary-address tcp unreachables verify vrf
+    """.split()
+)
+INTERFACE_IPV6_WORDS: frozenset[str] = frozenset(
+    """
+    address destination-guard dhcp enable mld mtu nd ospf pim snooping source-guard
+    traffic-filter verify
+    """.split()
+)
+# Within `ip dhcp snooping X` / `ip arp inspection X`, the words that make it an interface line.
+INTERFACE_SNOOPING_WORDS: frozenset[str] = frozenset({"trust", "limit"})
+
+# Words a sub-mode claims even though they are also top-level keywords (so a non-indented
+# `vlan 20` typed in a wireless policy profile stays in the profile, as on a real WLC).
+CLAIMED_WORDS: dict[str, frozenset[str]] = {
+    "config-wireless-policy": frozenset({"vlan", "description", "service-policy", "ipv4"}),
+    "config-policy-tag": frozenset({"wlan", "description"}),
+    "config-site-tag": frozenset({"ap-profile", "flex-profile", "description"}),
+    "config-wlan": frozenset({"security", "radio", "description"}),
+    "config-wireless-flex-profile": frozenset({"vlan-name", "description", "native-vlan-id"}),
+    "config-ap-profile": frozenset({"description", "ssh", "mgmtuser"}),
+    "config-ap-filter": frozenset({"ap", "tag"}),
+    "config-sg-tacacs+": frozenset({"server", "ip"}),
+    "config-sg-radius": frozenset({"server", "ip"}),
+    "config-server-tacacs": frozenset({"address", "key", "timeout"}),
+    "config-radius-server": frozenset({"address", "key", "timeout"}),
+    "config-pmap-c": frozenset({"police", "set", "priority", "bandwidth"}),
+    "config-router": frozenset({"network", "router-id", "neighbor", "redistribute"}),
+    "dhcp-config": frozenset({"network", "default-router", "dns-server", "domain-name"}),
+}
+
+STRICT_MODES: dict[str, frozenset[str]] = {
+    "config-if": INTERFACE_WORDS,
+    "config-vlan": VLAN_WORDS,
+    "config-line": LINE_WORDS,
+}
+
+_VLAN_LIST = re.compile(r"^\d[\d,\-]*$")
+
+INTERFACE_PREFIXES: tuple[tuple[str, str], ...] = (
+    # longest abbreviations first so "Te" is not read as "T..." of another family
+    ("appgigabitethernet", "AppGigabitEthernet"),
+    ("hundredgige", "HundredGigE"),
+    ("fortygigabitethernet", "FortyGigabitEthernet"),
+    ("twentyfivegige", "TwentyFiveGigE"),
+    ("tengigabitethernet", "TenGigabitEthernet"),
+    ("twogigabitethernet", "TwoGigabitEthernet"),
+    ("fivegigabitethernet", "FiveGigabitEthernet"),
+    ("gigabitethernet", "GigabitEthernet"),
+    ("fastethernet", "FastEthernet"),
+    ("port-channel", "Port-channel"),
+    ("loopback", "Loopback"),
+    ("vlan", "Vlan"),
+    ("tunnel", "Tunnel"),
+)
+_ABBREVIATIONS: dict[str, str] = {
+    "gi": "GigabitEthernet",
+    "g": "GigabitEthernet",
+    "te": "TenGigabitEthernet",
+    "tw": "TwoGigabitEthernet",
+    "twe": "TwentyFiveGigE",
+    "fi": "FiveGigabitEthernet",
+    "fo": "FortyGigabitEthernet",
+    "hu": "HundredGigE",
+    "fa": "FastEthernet",
+    "po": "Port-channel",
+    "lo": "Loopback",
+    "vl": "Vlan",
+    "tu": "Tunnel",
+    "ap": "AppGigabitEthernet",
+}
+PHYSICAL_FAMILIES: frozenset[str] = frozenset(
+    {
+        "GigabitEthernet",
+        "TenGigabitEthernet",
+        "TwoGigabitEthernet",
+        "FiveGigabitEthernet",
+        "TwentyFiveGigE",
+        "FortyGigabitEthernet",
+        "HundredGigE",
+        "FastEthernet",
+        "AppGigabitEthernet",
+    }
+)
+_IFNAME = re.compile(r"^([A-Za-z\-]+)\s*(\d[\d/.:]*)$")
+
+
+def normalize_interface(name: str) -> str | None:
+    """Expand an interface name as IOS does (``Gi1/0/3`` → ``GigabitEthernet1/0/3``).
+
+    Returns None when the name is not a recognisable interface.
+    """
+    match = _IFNAME.match(name.strip())
+    if match is None:
+        return None
+    family, number = match.group(1).lower(), match.group(2)
+    if family in _ABBREVIATIONS:
+        return f"{_ABBREVIATIONS[family]}{number}"
+    for full_lower, full in INTERFACE_PREFIXES:
+        if full_lower.startswith(family):
+            return f"{full}{number}"
+    return None
+
+
+def interface_family(name: str) -> str:
+    match = _IFNAME.match(name)
+    return match.group(1) if match else name
+
+
+def section_mode(words: Sequence[str], parent_mode: str) -> str | None:
+    """The sub-mode a config line opens, or None when it is a plain command.
+
+    ``parent_mode`` is the mode the line is typed in (``config`` at the top level).
+    """
+    if not words:
+        return None
+    first = words[0].lower()
+    second = words[1].lower() if len(words) > 1 else ""
+    third = words[2].lower() if len(words) > 2 else ""
+    if parent_mode == "config":
+        return _top_section_mode(first, second, third, len(words))
+    nested = {
+        ("config-pmap", "class"): "config-pmap-c",
+        ("config-router", "address-family"): "config-router-af",
+        ("config-wireless-flex-profile", "vlan-name"): "config-wireless-flex-profile-vlan",
+    }
+    return nested.get((parent_mode, first)) if len(words) > 1 else None
+
+
+def _top_section_mode(first: str, second: str, third: str, count: int) -> str | None:
+    if count < 2:
+        return "config-" + first if first in {"redundancy", "control-plane", "archive"} else None
+    simple = {
+        "interface": "config-if-range" if second == "range" else "config-if",
+        "line": "config-line",
+        "router": "config-router",
+        "class-map": "config-cmap",
+        "policy-map": "config-pmap",
+        "wlan": "config-wlan",
+        "track": "config-track",
+        "object-group": "config-object-group",
+        "parameter-map": "config-params-parameter-map",
+    }
+    if first in simple:
+        return simple[first]
+    if first == "vlan":
+        return "config-vlan" if _VLAN_LIST.match(second) else None
+    pairs = {
+        ("ip", "access-list"): {"standard": "config-std-nacl", "extended": "config-ext-nacl"}.get(
+            third, "config-" + (third or "nacl") + "-nacl"
+        ),
+        ("ipv6", "access-list"): "config-ipv6-acl",
+        ("ip", "dhcp"): "dhcp-config" if third == "pool" else None,
+        ("ipv6", "dhcp"): "config-dhcpv6" if third == "pool" else None,
+        ("ip", "sla"): "config-ip-sla",
+        ("ip", "vrf"): "config-vrf",
+        ("vrf", "definition"): "config-vrf",
+        ("ap", "profile"): "config-ap-profile",
+        ("ap", "filter"): "config-ap-filter",
+        ("tacacs", "server"): "config-server-tacacs",
+        ("radius", "server"): "config-radius-server",
+        ("key", "chain"): "config-keychain",
+        ("crypto", "pki"): "ca-trustpoint" if third == "trustpoint" else None,
+        ("event", "manager"): "config-applet" if third == "applet" else None,
+        ("device-tracking", "policy"): "config-device-tracking",
+        ("flow", "record"): "config-flow-record",
+        ("flow", "exporter"): "config-flow-exporter",
+        ("flow", "monitor"): "config-flow-monitor",
+        ("spanning-tree", "mst"): "config-mst" if third == "configuration" else None,
+        ("call-home", ""): "cfg-call-home",
+    }
+    if (first, second) in pairs:
+        return pairs[(first, second)]
+    if first == "aaa" and second == "group" and third == "server":
+        return "config-sg-tacacs+"  # refined by the caller with the server type
+    if first == "wireless" and second == "profile":
+        return {"flex": "config-wireless-flex-profile", "policy": "config-wireless-policy"}.get(
+            third, "config-wireless-" + third + "-profile"
+        )
+    if first == "wireless" and second == "tag":
+        return {"site": "config-site-tag", "policy": "config-policy-tag"}.get(
+            third, "config-" + third + "-tag"
+        )
+    return None
+
+
+def aaa_group_mode(words: Sequence[str]) -> str:
+    """`aaa group server radius X` → config-sg-radius, tacacs+ → config-sg-tacacs+."""
+    kind = words[3].lower() if len(words) > 3 else "tacacs+"
+    return "config-sg-radius" if kind == "radius" else "config-sg-tacacs+"
+
+
+def generic_mode(words: Sequence[str]) -> str:
+    """Mode name for a line that has children in the config but no entry in the table."""
+    return "config-" + words[0].lower()
+
+
+def mode_for(words: Sequence[str], parent_mode: str) -> str | None:
+    mode = section_mode(words, parent_mode)
+    if mode == "config-sg-tacacs+":
+        return aaa_group_mode(words)
+    return mode
