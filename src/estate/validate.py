@@ -44,7 +44,9 @@ def derived_problems(raw: RawEstate, inventory: Inventory, skip: set[str]) -> li
                 build_site(inventory, env_name, site)
             except (SizingError, AddressingError, ModelError) as exc:
                 file, line = raw.site_lines[site_id]
-                problem = Problem(file, f"{exc} (environment {env_name})", line=line, site=site_id,
+                # only the address block depends on the environment (through its supernet)
+                where = f" (environment {env_name})" if isinstance(exc, AddressingError) else ""
+                problem = Problem(file, f"{exc}{where}", line=line, site=site_id,
                                   field=FIELD_OF_ERROR[type(exc)], hint=_hint(exc))
                 if problem not in problems:
                     problems.append(problem)
