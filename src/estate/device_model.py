@@ -171,11 +171,13 @@ def build_site(inventory: Inventory, env: str, site: Site) -> SiteModel:
     edge_by_switch = _distribute(site, plan, user_switches)
 
     core_fabric = _core_fabric(core_layout, plan, access_names)
-    core = _switch(core_name, Role.CORE, core_model, site, 0, addressing, core_layout,
-                   edge_by_switch.get(core_name, []), core_fabric)
+    core = _switch(hostname=core_name, role=Role.CORE, model=core_model, site=site, index=0,
+                   addressing=addressing, port_layout=core_layout, edge=edge_by_switch.get(core_name, []),
+                   fabric=core_fabric)
     access = tuple(
-        _switch(name, Role.ACCESS, estate.models.access, site, k, addressing, access_layout,
-                edge_by_switch.get(name, []), _access_fabric(access_layout, core_name, k))
+        _switch(hostname=name, role=Role.ACCESS, model=estate.models.access, site=site, index=k,
+                addressing=addressing, port_layout=access_layout, edge=edge_by_switch.get(name, []),
+                fabric=_access_fabric(access_layout, core_name, k))
         for k, name in enumerate(access_names, start=1)
     )
     return SiteModel(
@@ -186,7 +188,7 @@ def build_site(inventory: Inventory, env: str, site: Site) -> SiteModel:
         addressing=addressing,
         core=core,
         access=access,
-        wlc=_wlc_site(inventory, env, site, addressing, guest, _access_points(core, access)),
+        wlc=_wlc_site(inventory, env, site, addressing, guest=guest, aps=_access_points(core, access)),
     )
 
 
@@ -234,6 +236,7 @@ def _access_fabric(access_layout: PortLayout, core_name: str, k: int) -> list[Po
 
 
 def _switch(
+    *,
     hostname: str,
     role: Role,
     model: str,
@@ -272,7 +275,7 @@ def _access_points(core: Switch, access: tuple[Switch, ...]) -> tuple[AccessPoin
 
 
 def _wlc_site(
-    inventory: Inventory, env: str, site: Site, addressing: SiteAddressing, guest: bool,
+    inventory: Inventory, env: str, site: Site, addressing: SiteAddressing, *, guest: bool,
     aps: tuple[AccessPoint, ...],
 ) -> WlcSite | None:
     native = addressing.subnet(VlanRole.AP_MGMT)

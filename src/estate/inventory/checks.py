@@ -79,7 +79,7 @@ def _environments(raw: RawEstate) -> Iterator[Problem]:
             yield Problem(ESTATE_FILE, f"supernet {env.supernet} is smaller than one site block (/{block})",
                           line=_line(raw, "environments", name, "supernet"),
                           field=f"environments.{name}.supernet")
-        if env.sites == "all":
+        if env.sites == "all" or not raw.sites_readable:
             continue
         for index, site_id in enumerate(env.sites):
             if site_id not in raw.site_lines:
@@ -101,10 +101,10 @@ def _sites(raw: RawEstate) -> Iterator[Problem]:
     prefix = estate.site_id_prefix
     for site_id, site in raw.sites.items():
         file, line = raw.site_lines[site_id]
-        yield from _site(estate, site, file, line, kinds, prefix)
+        yield from _site(estate, site, file, line, kinds=kinds, prefix=prefix)
 
 
-def _site(estate: EstateFile, site: Site, file: str, line: int, kinds: list[str], prefix: str) -> Iterator[Problem]:
+def _site(estate: EstateFile, site: Site, file: str, line: int, *, kinds: list[str], prefix: str) -> Iterator[Problem]:
     sid = site.site_id
     if site.kind not in estate.site_kinds:
         yield Problem(file, f"unknown site kind '{site.kind}'", line=line, site=sid, field="kind",

@@ -35,14 +35,17 @@ class RawEstate:
     sites: dict[str, Site]
     site_lines: dict[str, tuple[str, int]]
     problems: list[Problem]
+    sites_readable: bool  # False when sites.csv is missing or its header is wrong
+
 
 
 def read_inventory(root: Path) -> RawEstate:
     problems: list[Problem] = []
     estate, doc = _read_estate(root, problems)
-    sites, lines = _read_sites(root, problems)
-    _apply_overrides(root, sites, lines, problems)
-    return RawEstate(estate, doc, sites, lines, problems)
+    sites, lines, readable = _read_sites(root, problems)
+    if readable:
+        _apply_overrides(root, sites, lines, problems)
+    return RawEstate(estate, doc, sites, lines, problems, readable)
 
 
 def _read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
@@ -83,18 +86,20 @@ def _read_estate(root: Path, problems: list[Problem]) -> tuple[EstateFile | None
         return None, doc
 
 
-def _read_sites(root: Path, problems: list[Problem]) -> tuple[dict[str, Site], dict[str, tuple[str, int]]]:
+def _read_sites(
+    root: Path, problems: list[Problem]
+) -> tuple[dict[str, Site], dict[str, tuple[str, int]], bool]:
     sites: dict[str, Site] = {}
     lines: dict[str, tuple[str, int]] = {}
     text = _read_text(root / SITES_FILE, SITES_FILE, problems)
     if text is None:
-        return sites, lines
+        return sites, lines, False
     rows = csv.reader(text.splitlines())
     try:
         header = [name.strip() for name in next(rows)]
     except StopIteration:
         problems.append(Problem(SITES_FILE, "the file is empty", hint="the first row names the columns"))
-        return sites, lines
+        return sites, lines, False
     missing = [c for c in CSV_COLUMNS if c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS]
     if missing or unknown:
@@ -110,7 +115,7 @@ def _read_sites(root: Path, problems: list[Problem]) -> tuple[dict[str, Site], d
             Problem(SITES_FILE, f"header columns do not match: {detail}", line=1,
                     hint=f"the columns are: {','.join(CSV_COLUMNS)}")
         )
-        return sites, lines
+        return sites, lines, False
     for line, row in _numbered(rows):
         if not any(cell.strip() for cell in row):
             continue
@@ -134,7 +139,7 @@ def _read_sites(root: Path, problems: list[Problem]) -> tuple[dict[str, Site], d
         if site is not None:
             sites[site_id] = site
         lines[site_id] = (SITES_FILE, line)
-    return sites, lines
+    return sites, lines, True
 
 
 def _numbered(rows: Any) -> Iterator[tuple[int, list[str]]]:
@@ -185,14 +190,15 @@ def _apply_overrides(
         if not isinstance(doc.data, dict):
             problems.append(Problem(label, "expected a mapping of site fields", line=1, site=site_id))
             continue
-        if "site_id" in doc.data:
+        overrides = dict(doc.data)
+        if overrides.pop("site_id", None) is not None:
             problems.append(Problem(label, "site_id cannot be overridden (the file name is the id)",
-                                    line=doc.line_of(("site_id",)), site=site_id, field="site_id"))
-            continue
+                                    line=doc.line_of(("site_id",)), site=site_id, field="site_id",
+                                    hint="remove the line"))
         base = sites.get(site_id)
         if base is None:
             continue  # its row already has problems reported
-        merged = {**base.model_dump(), **doc.data}
+        merged = {**base.model_dump(), **overrides}
         site = _validate_site(merged, label, 1, problems, doc)
         if site is not None:
             sites[site_id] = site

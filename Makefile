@@ -1,0 +1,39 @@
+# estate: every target sets up .venv on first use (and again when pyproject.toml changes).
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+PYTHON  ?= python3
+OUT     ?= build
+ENV     ?= prod
+
+.PHONY: setup demo test lint typecheck unit bench golden clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	@$(PY) -m estate.demo --out $(OUT)
+
+test: $(STAMP) lint typecheck unit
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+unit: $(STAMP)
+	$(VENV)/bin/pytest -q
+
+bench: $(STAMP)
+	@$(PY) benchmarks/run_all.py
+
+golden: $(STAMP)
+	$(PY) -m tests.regenerate
+
+clean:
+	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
