@@ -143,9 +143,7 @@ DEFAULT_ON: frozenset[str] = frozenset(
     }
 )
 
-_GROUP_TWO_WORDS = frozenset(
-    {"ip", "ipv6", "no", "aaa", "snmp-server", "crypto", "wireless", "spanning-tree", "ap"}
-)
+_GROUP_TWO_WORDS = frozenset({"ip", "ipv6", "no", "aaa", "snmp-server", "crypto", "wireless", "spanning-tree", "ap"})
 _WORD = re.compile(r"\S+")
 
 
@@ -313,7 +311,7 @@ class ConfigTree:
         if line.startswith("switchport trunk allowed vlan add "):
             return self._extend_allowed(siblings, line)
         node = Node(line)
-        _insert(siblings, node)
+        _insert(siblings, node, top_level=not path)
         return node
 
     def add_banner(self, raw: list[str]) -> None:
@@ -357,7 +355,7 @@ class ConfigTree:
 
     @staticmethod
     def _extend_allowed(siblings: list[Node], line: str) -> Node:
-        extra = line.split()[-1]
+        extra = line.rsplit(maxsplit=1)[-1]
         for node in siblings:
             if node.text.startswith("switchport trunk allowed vlan "):
                 node.text = f"{node.text},{extra}"
@@ -409,12 +407,22 @@ def _find(nodes: list[Node], text: str) -> Node | None:
     return None
 
 
-def _insert(siblings: list[Node], node: Node) -> None:
-    key = group_key(node.text)
-    for position in range(len(siblings) - 1, -1, -1):
-        if group_key(siblings[position].text) == key:
-            siblings.insert(position + 1, node)
-            return
+def _insert(siblings: list[Node], node: Node, top_level: bool = False) -> None:
+    """Place a new line after its closest relatives, the way IOS groups its output."""
+    if node.text.startswith("description "):
+        siblings.insert(0, node)
+        return
+    parts = words(node.text)
+    for key in (group_key(node.text), tuple(parts[:1])):
+        for position in range(len(siblings) - 1, -1, -1):
+            if tuple(words(siblings[position].text)[: len(key)]) == key:
+                siblings.insert(position + 1, node)
+                return
+    if top_level:
+        for position, sibling in enumerate(siblings):
+            if sibling.raw is not None or sibling.text.startswith("line "):
+                siblings.insert(position, node)
+                return
     siblings.append(node)
 
 

@@ -12,7 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-GLOBAL_KEYWORDS: frozenset[str] = frozenset(
+
+def _vocabulary(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+GLOBAL_KEYWORDS: frozenset[str] = _vocabulary(
     """
     aaa access-list access-session alias ap archive authentication auto avc banner boot bfd
     call-home cdp class-map clock control-plane crypto default device-sensor device-tracking
@@ -24,11 +29,11 @@ GLOBAL_KEYWORDS: frozenset[str] = frozenset(
     service-template snmp snmp-server spanning-tree stack-mac subscriber switch system
     table-map tacacs tacacs-server telemetry template track transceiver udld username version
     vlan vrf vstack vtp wireless wlan wsma
-    """.split()
+    """
 )
 
 # Words valid as the first word of a line inside the strict sub-modes.
-INTERFACE_WORDS: frozenset[str] = frozenset(
+INTERFACE_WORDS: frozenset[str] = _vocabulary(
     """
     access-session arp authentication auto bandwidth carrier-delay cdp channel-group
     channel-protocol delay description device-tracking dot1x duplex encapsulation errdisable
@@ -36,30 +41,30 @@ INTERFACE_WORDS: frozenset[str] = frozenset(
     media-type mls mtu negotiation network-policy nmsp pagp power priority-queue ptp qos
     queue-set service-policy shutdown small-frame snmp source spanning-tree speed srr-queue
     standby storm-control switchport trust udld vrf vrrp
-    """.split()
+    """
 )
 VLAN_WORDS: frozenset[str] = frozenset({"name", "state", "shutdown", "remote-span", "media"})
-LINE_WORDS: frozenset[str] = frozenset(
+LINE_WORDS: frozenset[str] = _vocabulary(
     """
     access-class accounting authorization escape-character exec exec-timeout history ipv6
     length logging login logout-warning monitor password privilege session-timeout speed
     stopbits transport width
-    """.split()
+    """
 )
 
 # Second words of `ip ...` / `ipv6 ...` that belong to an interface; anything else is global.
-INTERFACE_IP_WORDS: frozenset[str] = frozenset(
+INTERFACE_IP_WORDS: frozenset[str] = _vocabulary(
     """
     access-group address admission arp authentication dhcp device directed-broadcast flow
     helper-address igmp mask-reply mtu nat ospf pim policy proxy-arp redirects route-cache
     summary-address tcp unreachables verify vrf
-    """.split()
+    """
 )
-INTERFACE_IPV6_WORDS: frozenset[str] = frozenset(
+INTERFACE_IPV6_WORDS: frozenset[str] = _vocabulary(
     """
     address destination-guard dhcp enable mld mtu nd ospf pim snooping source-guard
     traffic-filter verify
-    """.split()
+    """
 )
 # Within `ip dhcp snooping X` / `ip arp inspection X`, the words that make it an interface line.
 INTERFACE_SNOOPING_WORDS: frozenset[str] = frozenset({"trust", "limit"})
@@ -181,61 +186,66 @@ def section_mode(words: Sequence[str], parent_mode: str) -> str | None:
     return nested.get((parent_mode, first)) if len(words) > 1 else None
 
 
+_SINGLE_WORD_SECTIONS = frozenset({"redundancy", "control-plane", "archive", "call-home"})
+_FIRST_WORD_SECTIONS: dict[str, str] = {
+    "interface": "config-if",
+    "line": "config-line",
+    "router": "config-router",
+    "class-map": "config-cmap",
+    "policy-map": "config-pmap",
+    "wlan": "config-wlan",
+    "track": "config-track",
+    "object-group": "config-object-group",
+    "parameter-map": "config-params-parameter-map",
+}
+_PAIR_SECTIONS: dict[tuple[str, str], str] = {
+    ("ipv6", "access-list"): "config-ipv6-acl",
+    ("ip", "sla"): "config-ip-sla",
+    ("ip", "vrf"): "config-vrf",
+    ("vrf", "definition"): "config-vrf",
+    ("ap", "profile"): "config-ap-profile",
+    ("ap", "filter"): "config-ap-filter",
+    ("tacacs", "server"): "config-server-tacacs",
+    ("radius", "server"): "config-radius-server",
+    ("key", "chain"): "config-keychain",
+    ("device-tracking", "policy"): "config-device-tracking",
+    ("flow", "record"): "config-flow-record",
+    ("flow", "exporter"): "config-flow-exporter",
+    ("flow", "monitor"): "config-flow-monitor",
+}
+# (first, second, third) → mode; "*" as third matches anything.
+_TRIPLE_SECTIONS: dict[tuple[str, str, str], str] = {
+    ("ip", "access-list", "standard"): "config-std-nacl",
+    ("ip", "access-list", "extended"): "config-ext-nacl",
+    ("ip", "access-list", "*"): "config-nacl",
+    ("ip", "dhcp", "pool"): "dhcp-config",
+    ("ipv6", "dhcp", "pool"): "config-dhcpv6",
+    ("crypto", "pki", "trustpoint"): "ca-trustpoint",
+    ("event", "manager", "applet"): "config-applet",
+    ("spanning-tree", "mst", "configuration"): "config-mst",
+    ("aaa", "group", "server"): "config-sg-tacacs+",  # refined by aaa_group_mode
+    ("wireless", "profile", "flex"): "config-wireless-flex-profile",
+    ("wireless", "profile", "policy"): "config-wireless-policy",
+    ("wireless", "profile", "*"): "config-wireless-profile",
+    ("wireless", "tag", "site"): "config-site-tag",
+    ("wireless", "tag", "policy"): "config-policy-tag",
+    ("wireless", "tag", "*"): "config-tag",
+}
+
+
 def _top_section_mode(first: str, second: str, third: str, count: int) -> str | None:
     if count < 2:
-        return "config-" + first if first in {"redundancy", "control-plane", "archive"} else None
-    simple = {
-        "interface": "config-if-range" if second == "range" else "config-if",
-        "line": "config-line",
-        "router": "config-router",
-        "class-map": "config-cmap",
-        "policy-map": "config-pmap",
-        "wlan": "config-wlan",
-        "track": "config-track",
-        "object-group": "config-object-group",
-        "parameter-map": "config-params-parameter-map",
-    }
-    if first in simple:
-        return simple[first]
+        return "config-" + first if first in _SINGLE_WORD_SECTIONS else None
+    if first == "interface" and second == "range":
+        return "config-if-range"
     if first == "vlan":
         return "config-vlan" if _VLAN_LIST.match(second) else None
-    pairs = {
-        ("ip", "access-list"): {"standard": "config-std-nacl", "extended": "config-ext-nacl"}.get(
-            third, "config-" + (third or "nacl") + "-nacl"
-        ),
-        ("ipv6", "access-list"): "config-ipv6-acl",
-        ("ip", "dhcp"): "dhcp-config" if third == "pool" else None,
-        ("ipv6", "dhcp"): "config-dhcpv6" if third == "pool" else None,
-        ("ip", "sla"): "config-ip-sla",
-        ("ip", "vrf"): "config-vrf",
-        ("vrf", "definition"): "config-vrf",
-        ("ap", "profile"): "config-ap-profile",
-        ("ap", "filter"): "config-ap-filter",
-        ("tacacs", "server"): "config-server-tacacs",
-        ("radius", "server"): "config-radius-server",
-        ("key", "chain"): "config-keychain",
-        ("crypto", "pki"): "ca-trustpoint" if third == "trustpoint" else None,
-        ("event", "manager"): "config-applet" if third == "applet" else None,
-        ("device-tracking", "policy"): "config-device-tracking",
-        ("flow", "record"): "config-flow-record",
-        ("flow", "exporter"): "config-flow-exporter",
-        ("flow", "monitor"): "config-flow-monitor",
-        ("spanning-tree", "mst"): "config-mst" if third == "configuration" else None,
-        ("call-home", ""): "cfg-call-home",
-    }
-    if (first, second) in pairs:
-        return pairs[(first, second)]
-    if first == "aaa" and second == "group" and third == "server":
-        return "config-sg-tacacs+"  # refined by the caller with the server type
-    if first == "wireless" and second == "profile":
-        return {"flex": "config-wireless-flex-profile", "policy": "config-wireless-policy"}.get(
-            third, "config-wireless-" + third + "-profile"
-        )
-    if first == "wireless" and second == "tag":
-        return {"site": "config-site-tag", "policy": "config-policy-tag"}.get(
-            third, "config-" + third + "-tag"
-        )
-    return None
+    found = _FIRST_WORD_SECTIONS.get(first) or _PAIR_SECTIONS.get((first, second))
+    if found is not None:
+        return found
+    return _TRIPLE_SECTIONS.get((first, second, third)) or (
+        _TRIPLE_SECTIONS.get((first, second, "*")) if count > 2 else None
+    )
 
 
 def aaa_group_mode(words: Sequence[str]) -> str:

@@ -1,0 +1,539 @@
+"""A pure, synchronous IOS-XE command line: one :class:`DeviceState` per simulated device
+(running and startup config, model, enable secret) and one :class:`CliSession` per SSH shell
+(mode, prompt, pending questions). No I/O here: the SSH server feeds lines in and writes the
+:class:`Reply` text out, so every behaviour is testable without a socket.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from estate.lab.config_tree import ConfigTree, banner_parts, words
+from estate.lab.modes import (
+    CLAIMED_WORDS,
+    GLOBAL_KEYWORDS,
+    INTERFACE_IP_WORDS,
+    INTERFACE_IPV6_WORDS,
+    INTERFACE_SNOOPING_WORDS,
+    PHYSICAL_FAMILIES,
+    STRICT_MODES,
+    generic_mode,
+    interface_family,
+    mode_for,
+    normalize_interface,
+)
+
+IOS_VERSION = "17.9.4a"
+CONFIG_BANNER = "Enter configuration commands, one per line.  End with CNTL/Z."
+INVALID_INPUT = "% Invalid input detected at '^' marker."
+INCOMPLETE = "% Incomplete command."
+
+
+class DeviceState:
+    """Everything a device remembers across sessions. Guard edits with :attr:`lock`."""
+
+    def __init__(self, hostname: str, model: str, config_text: str, enable_secret: str) -> None:
+        self.default_hostname = hostname
+        self.model = model
+        self.enable_secret = enable_secret
+        self.running = ConfigTree.parse(config_text)
+        self.startup = self.running.copy()
+        self.booted_at = time.time()
+        self.lock = threading.RLock()
+        digest = hashlib.sha256(hostname.encode()).hexdigest().upper()
+        self.serial = "FOC" + digest[:8]
+        self.mac = ".".join(digest[i : i + 4].lower() for i in (8, 12, 16))
+
+    @property
+    def hostname(self) -> str:
+        return self.running.hostname() or self.default_hostname
+
+    def running_config(self) -> str:
+        with self.lock:
+            return self.running.render()
+
+    def startup_config(self) -> str:
+        with self.lock:
+            return self.startup.render()
+
+    def set_running_config(self, text: str) -> None:
+        with self.lock:
+            self.running = ConfigTree.parse(text)
+
+    def set_startup_config(self, text: str) -> None:
+        with self.lock:
+            self.startup = ConfigTree.parse(text)
+
+    def save(self) -> None:
+        with self.lock:
+            self.startup = self.running.copy()
+
+    def has_physical_interfaces(self) -> bool:
+        return any(_physical_header(node.text) for node in self.running.nodes)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the device sends after the echoed line break: output, then the next prompt."""
+
+    text: str
+    close: bool = False
+    config_line: bool = False
+
+
+@dataclass
+class _Frame:
+    header: str
+    mode: str
+
+
+@dataclass
+class _Banner:
+    raw: list[str]
+    delimiter: str
+
+
+_Pending = Literal["enable-secret", "copy-destination"]
+
+
+@dataclass(frozen=True)
+class _ExecCommand:
+    keywords: tuple[str, ...]
+    privileged: bool
+    takes_args: bool
+    handler: Callable[[CliSession, list[str]], str | None]
+
+
+@dataclass
+class CliSession:
+    """One interactive shell on a device: call :meth:`handle_line` with each line typed."""
+
+    device: DeviceState
+    reject: Callable[[str], bool] = field(default=lambda _line: False)
+    privileged: bool = False
+    configuring: bool = False
+    frames: list[_Frame] = field(default_factory=list)
+    config_lines: int = 0
+    _pending: _Pending | None = None
+    _pending_text: str = ""
+    _closing: bool = False
+    _banner: _Banner | None = None
+
+    @property
+    def echo(self) -> bool:
+        """False while the device waits for a secret (IOS does not echo it)."""
+        return self._pending != "enable-secret"
+
+    @property
+    def mode(self) -> str:
+        if not self.configuring:
+            return "exec" if self.privileged else "user"
+        return self.frames[-1].mode if self.frames else "config"
+
+    def prompt(self) -> str:
+        host = self.device.hostname
+        if not self.configuring:
+            return host + ("#" if self.privileged else ">")
+        return f"{host}({self.mode})#"
+
+    def greeting(self) -> str:
+        return "\r\n" + self.prompt()
+
+    def handle_line(self, line: str) -> Reply:
+        with self.device.lock:
+            return self._dispatch(line.rstrip("\r\n"))
+
+    def _dispatch(self, line: str) -> Reply:
+        if self._pending == "enable-secret":
+            return self._answer_secret(line)
+        if self._pending == "copy-destination":
+            return self._answer_copy(line)
+        if self._banner is not None:
+            return self._banner_line(line)
+        if self.configuring:
+            return self._config_line(line)
+        return self._exec_line(line)
+
+    def _reply(self, *output: str, config_line: bool = False) -> Reply:
+        text = "\n".join(output).replace("\r\n", "\n").replace("\n", "\r\n")
+        if text:
+            text += "\r\n"
+        return Reply(text + self.prompt(), config_line=config_line)
+
+    def _invalid(self, line: str, column: int, config_line: bool = False) -> Reply:
+        caret = " " * (len(self.prompt()) + column) + "^"
+        return self._reply(caret, INVALID_INPUT + "\n", config_line=config_line)
+
+    def _answer_secret(self, line: str) -> Reply:
+        self._pending = None
+        if hmac.compare_digest(line.encode(), self.device.enable_secret.encode()):
+            self.privileged = True
+            return self._reply()
+        return self._reply("% Access denied\n")
+
+    def _answer_copy(self, line: str) -> Reply:
+        self._pending = None
+        if line.strip() not in {"", "startup-config"}:
+            return self._reply("%Error opening " + line.strip() + " (Permission denied)")
+        self.device.save()
+        return self._reply("Building configuration...", "[OK]")
+
+    def _exec_line(self, line: str) -> Reply:
+        command, _, pipe = line.partition(" | ")
+        parts = words(command)
+        if not parts:
+            return self._reply()
+        found, args, failed_at = _match_exec(parts, self.privileged)
+        if found is None or (args and not found.takes_args):
+            index = failed_at if found is None else len(found.keywords)
+            return self._invalid(line, _word_column(line, index))
+        output = found.handler(self, args)
+        if output is None:
+            return Reply("", close=True) if self._closing else Reply(self._pending_text)
+        if pipe:
+            output = _apply_pipe(output, pipe)
+        return self._reply(output)
+
+    def _config_line(self, line: str) -> Reply:
+        stripped = line.strip()
+        if not stripped or stripped.startswith("!"):
+            return self._reply(config_line=bool(stripped))
+        self.config_lines += 1
+        parts = words(stripped)
+        control = self._config_control(stripped, parts)
+        if control is not None:
+            return control
+        level = self._level_for(line, parts)
+        if level < 0 or self.reject(stripped):
+            return self._invalid(line, _word_column(line, 0), config_line=True)
+        del self.frames[level:]
+        return self._apply(line, parts)
+
+    def _config_control(self, stripped: str, parts: list[str]) -> Reply | None:
+        """``end``, Ctrl-Z, ``exit`` and ``do``: lines that move between modes."""
+        first = parts[0].lower()
+        if first in {"end", "\x1a"} and len(parts) == 1:
+            return self._end_config()
+        if first == "exit" and len(parts) == 1:
+            if not self.frames:
+                return self._end_config()
+            self.frames.pop()
+            return self._reply(config_line=True)
+        if first == "do" and len(parts) > 1:
+            reply = self._exec_line(stripped[2:].strip())
+            return Reply(reply.text, reply.close, config_line=True)
+        return None
+
+    def _end_config(self) -> Reply:
+        self.configuring = False
+        self.frames.clear()
+        return self._reply(config_line=True)
+
+    def _level_for(self, line: str, parts: list[str]) -> int:
+        """How many sub-modes the line stays inside; -1 when it is invalid everywhere."""
+        indent = len(line) - len(line.lstrip(" \t"))
+        if indent and self.frames:
+            level = min(indent, len(self.frames))
+            mode = self.frames[level - 1].mode
+            return level if mode not in STRICT_MODES or _plausible_child(mode, parts) else -1
+        for level in range(len(self.frames), 0, -1):
+            if _plausible_child(self.frames[level - 1].mode, parts):
+                return level
+        return 0 if parts[0].lower() in GLOBAL_KEYWORDS else -1
+
+    def _apply(self, line: str, parts: list[str]) -> Reply:
+        tree = self.device.running
+        path = [frame.header for frame in self.frames]
+        first = parts[0].lower()
+        if first in {"no", "default"}:
+            if len(parts) == 1:
+                return self._reply(INCOMPLETE + "\n", config_line=True)
+            return self._negate(line, parts, path)
+        if not path and first == "banner":
+            return self._start_banner(line.strip())
+        stripped = " ".join(parts)
+        mode = mode_for(parts, self.frames[-1].mode if self.frames else "config")
+        existing = tree.find([*path, stripped])
+        if mode is None and existing is not None and existing.children:
+            mode = generic_mode(parts)
+        if mode is None:
+            tree.add(path, stripped)
+            return self._reply(config_line=True)
+        if first == "interface" and not path:
+            header = self._interface_header(parts)
+            if header is None:
+                return self._invalid(line, _word_column(line, 1), config_line=True)
+            stripped = header
+        tree.add(path, stripped, header=True)
+        self.frames.append(_Frame(stripped, mode))
+        return self._reply(config_line=True)
+
+    def _interface_header(self, parts: list[str]) -> str | None:
+        """``interface <name>`` with the name expanded; None for an unknown or absent port
+        (a physical port that the device does not have cannot be created)."""
+        name = normalize_interface(" ".join(parts[1:]))
+        if name is None:
+            return None
+        header = f"interface {name}"
+        if (
+            interface_family(name) in PHYSICAL_FAMILIES
+            and self.device.running.find([header]) is None
+            and self.device.has_physical_interfaces()
+        ):
+            return None
+        return header
+
+    def _negate(self, line: str, parts: list[str], path: list[str]) -> Reply:
+        tree = self.device.running
+        verb, target = parts[0].lower(), parts[1:]
+        if target[0].lower() == "interface" and len(target) > 1:
+            name = normalize_interface(" ".join(target[1:]))
+            if name is None:
+                return self._invalid(line, _word_column(line, 2), config_line=True)
+            target = ["interface", name]
+            if verb == "default":
+                tree.reset_section([" ".join(target)])
+                return self._reply(f"Interface {name} set to default configuration", config_line=True)
+        tree.remove(path, " ".join(target))
+        return self._reply(config_line=True)
+
+    def _start_banner(self, line: str) -> Reply:
+        parts = banner_parts(line)
+        if parts is None:
+            return self._invalid(line, _word_column(line, 2), config_line=True)
+        _kind, delimiter, after = parts
+        if delimiter in after:
+            self.device.running.add_banner([line])
+            return self._reply(config_line=True)
+        self._banner = _Banner([line], delimiter)
+        shown = delimiter if delimiter != "^C" else "^C"
+        return Reply(f"Enter TEXT message.  End with the character '{shown}'.\r\n", config_line=True)
+
+    def _banner_line(self, line: str) -> Reply:
+        assert self._banner is not None
+        self._banner.raw.append(line)
+        self.config_lines += 1
+        if self._banner.delimiter not in line:
+            return Reply("", config_line=True)
+        self.device.running.add_banner(self._banner.raw)
+        self._banner = None
+        return self._reply(config_line=True)
+
+    def enter_config(self) -> str:
+        self.configuring = True
+        self.frames.clear()
+        return CONFIG_BANNER
+
+    def ask_secret(self) -> None:
+        self._pending = "enable-secret"
+        self._pending_text = "Password: "
+
+    def ask_copy_destination(self) -> None:
+        self._pending = "copy-destination"
+        self._pending_text = "Destination filename [startup-config]? "
+
+    def close(self) -> None:
+        self._closing = True
+
+
+def _physical_header(text: str) -> bool:
+    parts = text.split()
+    return len(parts) == 2 and parts[0] == "interface" and interface_family(parts[1]) in PHYSICAL_FAMILIES
+
+
+def _plausible_child(mode: str, parts: list[str]) -> bool:
+    first = parts[0].lower()
+    if first in {"no", "default"} and len(parts) > 1:
+        return _plausible_child(mode, parts[1:])
+    second = parts[1].lower() if len(parts) > 1 else ""
+    if mode in {"config-if", "config-if-range"} and first in {"ip", "ipv6"}:
+        allowed = INTERFACE_IP_WORDS if first == "ip" else INTERFACE_IPV6_WORDS
+        if second in {"dhcp", "arp"} and first == "ip":
+            third = parts[3].lower() if len(parts) > 3 else ""
+            return third in INTERFACE_SNOOPING_WORDS or (second == "dhcp" and third == "")
+        return second in allowed
+    if mode in STRICT_MODES or mode == "config-if-range":
+        return first in STRICT_MODES.get(mode, STRICT_MODES["config-if"])
+    if first in CLAIMED_WORDS.get(mode, frozenset()):
+        return True
+    return first not in GLOBAL_KEYWORDS
+
+
+def _word_column(line: str, index: int) -> int:
+    """Column of the ``index``-th word of ``line`` (end of line if there are fewer words)."""
+    spans = [match.start() for match in re.finditer(r"\S+", line)]
+    if index < len(spans):
+        return spans[index]
+    return len(line.rstrip())
+
+
+def _match_exec(parts: list[str], privileged: bool) -> tuple[_ExecCommand | None, list[str], int]:
+    best: _ExecCommand | None = None
+    deepest = 0
+    lowered = [part.lower() for part in parts]
+    for command in EXEC_COMMANDS:
+        if command.privileged and not privileged:
+            continue
+        matched = 0
+        for keyword, typed in zip(command.keywords, lowered, strict=False):
+            if not keyword.startswith(typed):
+                break
+            matched += 1
+        deepest = max(deepest, matched)
+        complete = matched == len(command.keywords)
+        if complete and (best is None or len(command.keywords) > len(best.keywords)):
+            best = command
+    if best is None:
+        return None, [], deepest
+    return best, parts[len(best.keywords) :], deepest
+
+
+def _apply_pipe(output: str, pipe: str) -> str:
+    verb, _, pattern = pipe.strip().partition(" ")
+    regex = re.compile(pattern.strip())
+    lines = output.split("\n")
+    if "include".startswith(verb):
+        return "\n".join(line for line in lines if regex.search(line))
+    if "exclude".startswith(verb):
+        return "\n".join(line for line in lines if not regex.search(line))
+    if "begin".startswith(verb):
+        for index, line in enumerate(lines):
+            if regex.search(line):
+                return "\n".join(lines[index:])
+        return ""
+    if "section".startswith(verb):
+        kept: list[str] = []
+        keep = False
+        for line in lines:
+            if not line.startswith(" "):
+                keep = bool(regex.search(line))
+            if keep:
+                kept.append(line)
+        return "\n".join(kept)
+    return output
+
+
+def _show_running(session: CliSession, args: list[str]) -> str | None:
+    tree = session.device.running
+    if args and "interface".startswith(args[0].lower()) and len(args) > 1:
+        name = normalize_interface(" ".join(args[1:]))
+        node = tree.find([f"interface {name}"]) if name else None
+        if node is None:
+            return INVALID_INPUT
+        body = ConfigTree([node]).render()
+    else:
+        body = tree.render()
+    size = len(body) + len("end\n")
+    return f"Building configuration...\n\nCurrent configuration : {size} bytes\n{body}end\n"
+
+
+def _show_startup(session: CliSession, _args: list[str]) -> str | None:
+    body = session.device.startup.render()
+    if not body:
+        return "startup-config is not present"
+    return f"Using {len(body) + 4} out of 33554432 bytes\n{body}end\n"
+
+
+def _show_version(session: CliSession, _args: list[str]) -> str | None:
+    device = session.device
+    uptime = int(time.time() - device.booted_at)
+    days, rest = divmod(uptime, 86400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    return "\n".join(
+        [
+            f"Cisco IOS XE Software, Version {IOS_VERSION}",
+            "Cisco IOS Software [Cupertino], Catalyst L3 Switch Software (CAT9K_IOSXE), "
+            f"Version {IOS_VERSION}, RELEASE SOFTWARE (fc3)",
+            "Technical Support: http://www.cisco.com/techsupport",
+            "Copyright (c) 1986-2023 by Cisco Systems, Inc.",
+            "Compiled Fri 20-Oct-23 10:44 by mcpre",
+            "",
+            "ROM: IOS-XE ROMMON",
+            "BOOTLDR: System Bootstrap, Version 17.9.1r, RELEASE SOFTWARE (P)",
+            "",
+            f"{device.hostname} uptime is {days} days, {hours} hours, {minutes} minutes",
+            "System returned to ROM by Reload Command",
+            'System image file is "flash:packages.conf"',
+            "Last reload reason: Reload Command",
+            "",
+            f"cisco {device.model} (X86) processor with 1419259K/6147K bytes of memory.",
+            f"Processor board ID {device.serial}",
+            "2048K bytes of non-volatile configuration memory.",
+            "8388608K bytes of physical memory.",
+            "",
+            f"Base Ethernet MAC Address          : {device.mac}",
+            f"Model Number                       : {device.model}",
+            f"System Serial Number               : {device.serial}",
+            "",
+            "Configuration register is 0x102",
+        ]
+    )
+
+
+def _show_clock(_session: CliSession, _args: list[str]) -> str | None:
+    now = datetime.now(UTC)
+    return now.strftime("*%H:%M:%S.") + f"{now.microsecond // 1000:03d}" + now.strftime(" UTC %a %b %d %Y")
+
+
+def _enable(session: CliSession, _args: list[str]) -> str | None:
+    if session.privileged:
+        return ""
+    session.ask_secret()
+    return None
+
+
+def _disable(session: CliSession, _args: list[str]) -> str | None:
+    session.privileged = False
+    return ""
+
+
+def _exit(session: CliSession, _args: list[str]) -> str | None:
+    session.close()
+    return None
+
+
+def _terminal(_session: CliSession, _args: list[str]) -> str | None:
+    return ""
+
+
+def _configure(session: CliSession, _args: list[str]) -> str | None:
+    return session.enter_config()
+
+
+def _write(session: CliSession, _args: list[str]) -> str | None:
+    session.device.save()
+    return "Building configuration...\n[OK]"
+
+
+def _copy_run_start(session: CliSession, _args: list[str]) -> str | None:
+    session.ask_copy_destination()
+    return None
+
+
+EXEC_COMMANDS: tuple[_ExecCommand, ...] = (
+    _ExecCommand(("enable",), False, False, _enable),
+    _ExecCommand(("disable",), True, False, _disable),
+    _ExecCommand(("exit",), False, False, _exit),
+    _ExecCommand(("logout",), False, False, _exit),
+    _ExecCommand(("quit",), False, False, _exit),
+    _ExecCommand(("terminal", "length"), False, True, _terminal),
+    _ExecCommand(("terminal", "width"), False, True, _terminal),
+    _ExecCommand(("terminal", "monitor"), False, False, _terminal),
+    _ExecCommand(("terminal", "no", "monitor"), False, False, _terminal),
+    _ExecCommand(("show", "running-config"), True, True, _show_running),
+    _ExecCommand(("show", "startup-config"), True, False, _show_startup),
+    _ExecCommand(("show", "version"), False, False, _show_version),
+    _ExecCommand(("show", "clock"), False, False, _show_clock),
+    _ExecCommand(("configure", "terminal"), True, False, _configure),
+    _ExecCommand(("write",), True, False, _write),
+    _ExecCommand(("write", "memory"), True, False, _write),
+    _ExecCommand(("copy", "running-config", "startup-config"), True, False, _copy_run_start),
+)
