@@ -33,7 +33,7 @@ bench: $(STAMP)
 	@$(PY) benchmarks/run_all.py
 
 golden: $(STAMP)
-	$(PY) -m tests.regenerate
+	$(VENV)/bin/pytest -q --update-goldens tests
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
