@@ -1,0 +1,135 @@
+"""`estate capacity`: voice channels, WAN voice bandwidth and video upload per site and in total."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import io
+import json
+import math
+import sys
+from typing import Any
+
+from pydantic import ValidationError
+
+from estate.capacity import CapacityReport, CapacitySettings, Codec, SiteCapacity, plan_capacity
+from estate.cli.common import UserError, add_env, add_inventory, add_sites, load
+
+SETTING_FLAGS: dict[str, str] = {
+    "erlang_per_phone": "--erlang-per-phone",
+    "grade_of_service": "--gos",
+    "codec": "--codec",
+    "bwv_gb_per_hour": "--gb-per-hour",
+    "bwv_hours_per_camera_day": "--hours-per-camera",
+    "upload_window_hours": "--window-hours",
+    "video_wan_share": "--video-share",
+    "ingest_retention_days": "--ingest-days",
+    "evidential_share": "--evidential-share",
+}
+
+
+def add_parser(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "capacity", help="voice channels, WAN voice bandwidth and video upload per site and in total",
+        description="Erlang B voice channels, voice bandwidth on the WAN and body-worn-video upload, "
+        "per site and in total; flags sites whose WAN cannot carry voice peak plus video upload.",
+    )
+    add_inventory(parser)
+    add_env(parser)
+    add_sites(parser)
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    for field, flag in SETTING_FLAGS.items():
+        info = CapacitySettings.model_fields[field]
+        kind: Any = str if field == "codec" else (int if info.annotation is int else float)
+        choices = [c.value for c in Codec] if field == "codec" else None
+        parser.add_argument(flag, dest=field, type=kind, choices=choices, default=None,
+                            help=f"{info.description} (default {_default(info.default)})")
+    parser.set_defaults(func=run)
+
+
+def _default(value: object) -> str:
+    return value.value if isinstance(value, Codec) else str(value)
+
+
+def settings_from(args: argparse.Namespace) -> CapacitySettings:
+    given = {f: getattr(args, f) for f in SETTING_FLAGS if getattr(args, f, None) is not None}
+    try:
+        return CapacitySettings(**given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        flag = SETTING_FLAGS.get(str(first["loc"][0]), str(first["loc"][0]))
+        raise UserError(f"{flag}: {first['msg']}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    report = plan_capacity(load(args), args.env, settings_from(args), args.sites)
+    render = {"table": as_table, "csv": as_csv, "json": as_json}[args.format]
+    sys.stdout.write(render(report))
+    return 0
+
+
+def _hours(value: float) -> str:
+    return "never" if math.isinf(value) else f"{value:.1f}"
+
+
+def as_table(report: CapacityReport) -> str:
+    s = report.settings
+    head = (f"{'site':<9} {'phones':>6} {'erlang':>7} {'chan':>5} {'voice Mb/s':>10} "
+            f"{'cameras':>7} {'GB/day':>7} {'WAN Mb/s':>8} {'drain h':>7}  fits")
+    lines = [
+        f"capacity of {report.env}: {s.erlang_per_phone} E/phone, GoS {s.grade_of_service:.0%}, "
+        f"{s.codec.value} in IPsec, video {s.bwv_gb_per_hour} GB/h x {s.bwv_hours_per_camera_day} h/camera/day, "
+        f"{s.upload_window_hours:g} h window on {s.video_wan_share:.0%} of the WAN",
+        head, "-" * len(head),
+    ]
+    for site in report.sites:
+        lines.append(
+            f"{site.site_id:<9} {site.phones:>6} {site.erlang:>7.1f} {site.channels:>5} "
+            f"{site.voice_mbps_ipsec:>10.2f} {site.bwv_cameras:>7} {site.video_gb_per_day:>7.1f} "
+            f"{site.wan_mbps:>8} {_hours(site.drain_hours):>7}  {'yes' if site.fits else 'NO'}"
+        )
+    t = report.totals
+    lines += [
+        "",
+        f"sites {t.sites}, phones {t.phones}, busy-hour traffic {t.erlang:.1f} E",
+        f"voice tier: {t.channels} concurrent calls (pooled), {t.voice_mbps_cloud:.1f} Mb/s media each way; "
+        f"sum of site channels {t.site_channels}",
+        f"video: {t.bwv_cameras} cameras, {t.video_tb_per_day:.2f} TB/day, "
+        f"{t.ingest_gbps_in_window:.2f} Gb/s into the cloud over the window",
+        f"storage: {t.ingest_retained_tb:.1f} TB in ingest ({s.ingest_retention_days} days), "
+        f"{t.evidential_tb_per_year:.1f} TB/year evidential",
+        f"sites whose WAN cannot carry voice peak + video within the window: {t.sites_not_fitting}"
+        + (f" ({', '.join(x.site_id for x in report.flagged)})" if report.flagged else ""),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _site_row(site: SiteCapacity) -> dict[str, Any]:
+    row = dataclasses.asdict(site)
+    row["drain_hours"] = None if math.isinf(site.drain_hours) else round(site.drain_hours, 3)
+    for key in ("erlang", "voice_kbps_ethernet", "voice_kbps_ipsec", "video_gb_per_day",
+                "video_mbps_in_window"):
+        row[key] = round(row[key], 3)
+    return row
+
+
+def as_csv(report: CapacityReport) -> str:
+    out = io.StringIO()
+    fields = [f.name for f in dataclasses.fields(SiteCapacity)]
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for site in report.sites:
+        writer.writerow(_site_row(site))
+    return out.getvalue()
+
+
+def as_json(report: CapacityReport) -> str:
+    document = {
+        "env": report.env,
+        "settings": report.settings.model_dump(mode="json"),
+        "totals": {k: round(v, 3) if isinstance(v, float) else v
+                   for k, v in dataclasses.asdict(report.totals).items()},
+        "sites": [_site_row(s) for s in report.sites],
+    }
+    return json.dumps(document, indent=2) + "\n"
