@@ -1,0 +1,281 @@
+"""Running config → intended config: the one module that talks to hier_config (3.x).
+
+Owns the IOS-XE rules our devices need on top of hier_config's Cisco IOS driver, the
+`DeviceDiff` result (remediation, rollback, convergence, counts, unified view), the WLC share
+filters (one site's objects, or the environment-wide rest), and the config comparison used to
+verify a device after a push or a rollback.
+
+Secrets: callers pass the known secret values; both texts are compared with every value
+replaced by its `${NAME}` placeholder, so no `DeviceDiff` ever holds a secret value and its
+lines can be written to plans and reports as they are (`resolve` them just before a push).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from hier_config import HConfig, HConfigChild, MatchRule, get_hconfig
+from hier_config.models import IdempotentCommandsRule
+from hier_config.platforms.cisco_ios.driver import HConfigDriverCiscoIOS
+from hier_config.platforms.driver_base import HConfigDriverRules
+
+__all__ = [
+    "DeviceDiff",
+    "DiffError",
+    "compute_diff",
+    "configs_equal",
+    "global_share",
+    "normalise_running",
+    "parse",
+    "push_blocks",
+    "running_sha256",
+    "site_share",
+    "to_placeholders",
+]
+
+# Header lines a device prints around its running config that change without a config change.
+_VOLATILE = re.compile(
+    r"^(Building configuration|Current configuration|! Last configuration change|"
+    r"! NVRAM config last updated|ntp clock-period|end$)"
+)
+_PHYSICAL = re.compile(
+    r"^interface (FastEthernet|GigabitEthernet|TenGigabitEthernet|TwentyFiveGigE|FortyGigabitEthernet|"
+    r"HundredGigE|AppGigabitEthernet|TwoGigabitEthernet|FiveGigabitEthernet)\S+$"
+)
+_BANNER = re.compile(r"^banner (\S+)")
+
+# One value per section on IOS-XE: a new value replaces the old one, so the remediation sets
+# the new value without negating the old (that is what the device does, and what `future`
+# must predict). Keyed by the section the command lives in ("" = global).
+_SINGLE_VALUED: dict[str, tuple[str, ...]] = {
+    "": (
+        "hostname ", "ip domain name ", "ip domain-name ", "ip default-gateway ", "spanning-tree mode ",
+        "vtp mode ", "vtp domain ", "vtp version ", "snmp-server location ", "snmp-server contact ",
+        "snmp-server trap-source ", "logging source-interface ", "logging buffered ", "logging trap ",
+        "ntp source ", "clock timezone ", "clock summer-time ", "ip ssh version ", "ip ssh time-out ",
+        "ip ssh authentication-retries ", "ip tacacs source-interface ", "ip radius source-interface ",
+        "enable secret ", "banner motd ", "banner login ", "banner exec ",
+    ),
+    "interface ": (
+        "switchport access vlan ", "switchport voice vlan ", "switchport trunk native vlan ",
+        "switchport trunk allowed vlan ", "channel-group ", "speed ", "duplex ", "mtu ", "power inline ",
+        "load-interval ", "authentication port-control ", "storm-control action ",
+        "service-policy input ", "service-policy output ",
+    ),
+    "line ": ("exec-timeout ", "session-timeout ", "transport input ", "transport output ", "login authentication "),
+}
+
+
+class DiffError(Exception):
+    """A config pair cannot be compared (the diff phase's one exception class)."""
+
+
+class EstateIOSDriver(HConfigDriverCiscoIOS):
+    """hier_config's IOS driver plus: single-valued commands, physical interfaces negated with
+    `default interface` (IOS rejects `no interface` on a physical port), banners negated in one
+    line instead of the whole multi-line text."""
+
+    @staticmethod
+    def _instantiate_rules() -> HConfigDriverRules:
+        rules = HConfigDriverCiscoIOS._instantiate_rules()
+        for parent, commands in _SINGLE_VALUED.items():
+            for command in commands:
+                lineage = (MatchRule(startswith=parent),) if parent else ()
+                rules.idempotent_commands.append(
+                    IdempotentCommandsRule(match_rules=(*lineage, MatchRule(startswith=command)))
+                )
+        return rules
+
+    def negate_with(self, config: HConfigChild) -> str | None:
+        if config.parent is config.root:
+            if _PHYSICAL.match(config.text):
+                return f"default {config.text}"
+            if banner := _BANNER.match(config.text):
+                return f"no banner {banner.group(1)}"
+        return super().negate_with(config)
+
+
+_DRIVER = EstateIOSDriver()
+
+
+def normalise_running(text: str) -> str:
+    """The running config without the lines a device changes on its own (headers, `end`)."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    kept = [line for line in lines if line and not _VOLATILE.match(line)]
+    return "\n".join(kept) + "\n"
+
+
+def running_sha256(text: str) -> str:
+    return hashlib.sha256(normalise_running(text).encode()).hexdigest()
+
+
+def to_placeholders(text: str, secrets: Mapping[str, str]) -> str:
+    """Replace every known secret value (longest first) by its `${NAME}` placeholder."""
+    for name, value in sorted(secrets.items(), key=lambda item: len(item[1]), reverse=True):
+        if value:
+            text = text.replace(value, f"${{{name}}}")
+    return text
+
+
+def parse(text: str) -> HConfig:
+    try:
+        return get_hconfig(_DRIVER, text)
+    except Exception as exc:  # hier_config raises assorted errors on malformed text
+        raise DiffError(f"cannot parse config: {exc}") from exc
+
+
+def _site_pattern(site_id: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(site_id)}(?![0-9])", re.IGNORECASE)
+
+
+def _mentions(child: HConfigChild, pattern: re.Pattern[str]) -> bool:
+    return bool(pattern.search(child.text)) or any(_mentions(c, pattern) for c in child.children)
+
+
+def site_share(config: HConfig, site_id: str) -> HConfig:
+    """Only the top-level objects of the WLC config that name the site (FP-, ST-, PT-, AJP-,
+    AF-<site>, AP sections tagged with them): one site's review never touches another's."""
+    pattern = _site_pattern(site_id)
+    share = HConfig(config.driver)
+    for child in config.children:
+        if _mentions(child, pattern):
+            share.add_deep_copy_of(child)
+    return share
+
+
+def global_share(config: HConfig, site_ids: Iterable[str]) -> HConfig:
+    """The WLC config without any site's objects (the environment-wide part)."""
+    patterns = [_site_pattern(site_id) for site_id in site_ids]
+    rest = HConfig(config.driver)
+    for child in config.children:
+        if not any(_mentions(child, pattern) for pattern in patterns):
+            rest.add_deep_copy_of(child)
+    return rest
+
+
+def _canonical(node: HConfig | HConfigChild) -> tuple[tuple[str, object], ...]:
+    return tuple(sorted((child.text, _canonical(child)) for child in node.children))
+
+
+def configs_equal(a: HConfig, b: HConfig) -> bool:
+    """Same lines in the same sections, in any order of siblings (the order a device lists
+    repeated commands in is its own business; ACL entries carry sequence numbers)."""
+    return _canonical(a) == _canonical(b)
+
+
+def _lines(config: HConfig) -> tuple[str, ...]:
+    # a banner is one child holding its whole text: split it into the lines that are typed
+    return tuple(line for entry in config.dump_simple(sectional_exiting=True) for line in entry.split("\n"))
+
+
+def _count(unified: Iterable[str]) -> tuple[int, int]:
+    added = removed = 0
+    for line in unified:
+        stripped = line.lstrip()
+        if stripped.startswith("+ "):
+            added += 1
+        elif stripped.startswith("- "):
+            removed += 1
+    return added, removed
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceDiff:
+    """What one device (or one site's share of the WLC) needs. Lines carry placeholders."""
+
+    target: str  # the hostname, or hostname@SITE for a WLC site share
+    hostname: str
+    running_sha256: str
+    remediation: tuple[str, ...]
+    rollback: tuple[str, ...]
+    converged: bool  # running + remediation reaches intended
+    rollback_converged: bool  # (running + remediation) + rollback reaches running again
+    added: int
+    removed: int
+    unified: tuple[str, ...] = field(repr=False)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.remediation)
+
+    def unified_text(self) -> str:
+        return "\n".join(self.unified)
+
+
+def compute_diff(
+    target: str,
+    hostname: str,
+    running_text: str,
+    intended_text: str,
+    *,
+    secrets: Mapping[str, str] | None = None,
+    share: str | None = None,
+    other_sites: Iterable[str] = (),
+) -> DeviceDiff:
+    """Diff one device. `share` = a site id: compare only that site's WLC objects;
+    `other_sites` given without `share`: the environment-wide WLC part (every site's objects
+    left out). The running hash covers what is compared (the share for a WLC site)."""
+    values = secrets or {}
+    running = parse(to_placeholders(running_text, values))
+    intended = parse(intended_text)
+    if share is not None:
+        running = site_share(running, share)
+    elif other_sites:
+        running = global_share(running, other_sites)
+    running_hash = (
+        running_sha256(running_text)
+        if share is None and not other_sites
+        else hashlib.sha256("\n".join(running.dump_simple()).encode()).hexdigest()
+    )
+    remediation = running.config_to_get_to(intended).set_order_weight()
+    rollback = intended.config_to_get_to(running).set_order_weight()
+    future = running.future(remediation)
+    converged = configs_equal(future, intended)
+    rollback_converged = configs_equal(future.future(rollback), running)
+    unified = tuple(running.unified_diff(intended))
+    added, removed = _count(unified)
+    return DeviceDiff(
+        target=target,
+        hostname=hostname,
+        running_sha256=running_hash,
+        remediation=_lines(remediation),
+        rollback=_lines(rollback),
+        converged=converged,
+        rollback_converged=rollback_converged,
+        added=added,
+        removed=removed,
+        unified=unified,
+    )
+
+
+def push_blocks(lines: Iterable[str]) -> list[tuple[bool, list[str]]]:
+    """Split push lines into blocks: (is_banner, lines). Banners are sent without command
+    echo verification (their text is not echoed as typed); everything else with it."""
+    blocks: list[tuple[bool, list[str]]] = []
+    normal: list[str] = []
+    banner: list[str] = []
+    delimiter: str | None = None
+    for line in lines:
+        if delimiter is not None:
+            banner.append(line)
+            if delimiter in line:
+                blocks.append((True, banner))
+                banner, delimiter = [], None
+            continue
+        if match := re.match(r"^banner \S+ (\^C|\S)", line):
+            found = match.group(1)
+            rest = line[match.end():]
+            if found in rest:
+                blocks.append((True, [line]))
+            else:
+                banner, delimiter = [line], found
+            continue
+        normal.append(line)
+    if banner:
+        blocks.append((True, banner))
+    if normal:
+        blocks.insert(0, (False, normal))
+    return blocks

@@ -1,0 +1,107 @@
+"""Risk flags on a remediation: lines that can cut management access or service.
+
+A flag does not block anything: it tells the reviewer (and the change board) where to look.
+Rules read the push lines with their section, so `shutdown` under the management SVI is
+flagged and the same word under an edge port is not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class RiskKind(StrEnum):
+    MANAGEMENT = "management"  # management VLAN, SVI or default gateway
+    UPLINK = "uplink"  # port-channels, their members, trunks
+    AAA = "aaa"  # AAA, TACACS+, RADIUS, local users, enable secret
+    VTY = "vty"  # line vty / console access
+    VLAN_REMOVAL = "vlan-removal"
+    STP_MODE = "stp-mode"
+    LARGE_CHANGE = "large-change"
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    kind: RiskKind
+    line: str  # the flagged line with its section, e.g. "interface Vlan10 / shutdown"
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class RiskSettings:
+    management_vlan: int | None = None
+    large_change_lines: int = 150  # added + removed lines above which a change is "large"
+
+
+_AAA = re.compile(r"^(no )?(aaa |tacacs|radius|ip tacacs|ip radius|username |enable secret|enable password)")
+_CHANNEL = re.compile(r"^(no )?(channel-group|switchport mode trunk|switchport trunk )")
+
+
+def _sections(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(section header or "", line) for each push line; `exit` lines are dropped."""
+    section = ""
+    for raw in lines:
+        line = raw.strip()
+        if not line or line == "exit":
+            continue
+        if raw[:1].isspace():
+            yield section, line
+        else:
+            section = line
+            yield "", line
+
+
+def uplink_interfaces(config_lines: Iterable[str]) -> set[str]:
+    """Interfaces that carry port-channel membership or trunks, from any config text's lines."""
+    found: set[str] = set()
+    for section, line in _sections(config_lines):
+        if section.startswith("interface ") and _CHANNEL.match(line):
+            found.add(section)
+        if line.startswith("interface Port-channel") or section.startswith("interface Port-channel"):
+            found.add(section or line)
+    return found
+
+
+def assess(
+    remediation: Iterable[str],
+    added: int,
+    removed: int,
+    settings: RiskSettings,
+    uplinks: set[str] | None = None,
+) -> tuple[Risk, ...]:
+    """Every risky line of a remediation (in push order), plus a large-change flag."""
+    uplinks = uplinks or set()
+    risks: list[Risk] = []
+    for section, line in _sections(remediation):
+        kind = _classify(section, line, settings.management_vlan, uplinks)
+        if kind is not None:
+            risks.append(Risk(kind, f"{section} / {line}" if section else line))
+    if added + removed > settings.large_change_lines:
+        risks.append(Risk(RiskKind.LARGE_CHANGE, f"{added} lines added, {removed} removed"))
+    return tuple(risks)
+
+
+def _classify(section: str, line: str, mgmt: int | None, uplinks: set[str]) -> RiskKind | None:
+    header = section or line
+    bare = line.removeprefix("no ").removeprefix("default ")
+    management = {f"interface Vlan{mgmt}", f"vlan {mgmt}"} if mgmt is not None else set()
+    if header in management or bare in management or bare.startswith("ip default-gateway"):
+        return RiskKind.MANAGEMENT
+    if line.startswith("no vlan "):
+        return RiskKind.VLAN_REMOVAL
+    if bare.startswith("spanning-tree mode"):
+        return RiskKind.STP_MODE
+    if header.startswith("interface Port-channel") or header in uplinks:
+        return RiskKind.UPLINK
+    if section.startswith("interface ") and _CHANNEL.match(line):
+        return RiskKind.UPLINK
+    if header.startswith(("line vty", "line con")):
+        return RiskKind.VTY
+    if _AAA.match(header):
+        return RiskKind.AAA
+    return None
