@@ -212,6 +212,18 @@ def known_hosts_line(host: IPv4Address, port: int, key: asyncssh.SSHKey) -> str:
     return f"{name} {algorithm} {blob}"
 
 
+class _ClientHungUp(logging.Filter):
+    """netmiko closes its socket right after sending ``exit``; asyncio then warns once per
+    packet of the SSH close handshake it cannot send. That is the client's normal hang-up, not
+    a lab fault, and hundreds of sessions would bury real warnings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "socket.send() raised exception."
+
+
+_HUNG_UP_FILTER = _ClientHungUp()
+
+
 class LabServer:
     """Serves every device of a lab from the running event loop."""
 
@@ -231,6 +243,7 @@ class LabServer:
         return self.state_dir / KNOWN_HOSTS
 
     async def start(self) -> None:
+        logging.getLogger("asyncio").addFilter(_HUNG_UP_FILTER)  # same object: added once
         keys_dir = self.state_dir / KEYS_DIR
         for spec in self._specs:
             if spec.host is None or spec.host not in LOOPBACK:
