@@ -123,6 +123,25 @@ class WlcSite:
 
 
 @dataclass(frozen=True, slots=True)
+class WlanProfile:
+    """A WLAN with the policy profile that switches it locally into its VLAN (by name, so the
+    one policy profile serves every site; each site's flex profile maps the name to an id)."""
+
+    ssid: Ssid
+    vlan_name: str
+    policy_profile: str
+
+
+@dataclass(frozen=True, slots=True)
+class WlcGlobal:
+    """The environment-wide part of the central WLC: RADIUS, WLANs, policy profiles, RF tag."""
+
+    hostname: str
+    rf_tag: str
+    wlans: tuple[WlanProfile, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SiteModel:
     site: Site
     kind: SiteKind
@@ -144,6 +163,15 @@ def switch_hostname(site_id: str, role: Role, index: int) -> str:
 
 def wlc_hostname(inventory: Inventory, env: str) -> str:
     return f"{inventory.estate.site_id_prefix.lower()}-{env}-wlc01"
+
+
+def wlc_global(inventory: Inventory, env: str) -> WlcGlobal:
+    estate = inventory.estate
+    wlans = tuple(
+        WlanProfile(ssid, estate.vlan(ssid.vlan_role).name, f"PP-{ssid.name}")
+        for ssid in sorted(estate.ssids, key=lambda s: s.wlan_id)
+    )
+    return WlcGlobal(wlc_hostname(inventory, env), f"RT-{estate.site_id_prefix}", wlans)
 
 
 def ap_name(site_id: str, number: int) -> str:

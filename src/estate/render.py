@@ -12,15 +12,26 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
+from ipaddress import IPv4Interface
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from estate.device_model import Role, SiteModel, build_site, wlc_hostname
 from estate.inventory.inventory import Inventory
 from estate.paths import TEMPLATES_DIR
+
+if TYPE_CHECKING:
+    import jinja2
+
+from estate.render_context import (
+    EnvViews,
+    env_views,
+    switch_contexts,
+    wlc_global_context,
+    wlc_site_context,
+)
 
 ENTRY_TEMPLATES: dict[Role, str] = {
     Role.CORE: "ios_xe/core.j2",
@@ -59,9 +70,32 @@ class WriteSummary:
     removed: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=256)
+def vlan_list(ids: tuple[int, ...]) -> str:
+    """VLAN ids the way IOS prints them: sorted, runs of three or more as `a-b`."""
+    parts: list[str] = []
+    ordered = sorted(set(ids))
+    start = 0
+    while start < len(ordered):
+        end = start
+        while end + 1 < len(ordered) and ordered[end + 1] == ordered[end] + 1:
+            end += 1
+        if end - start >= 2:
+            parts.append(f"{ordered[start]}-{ordered[end]}")
+        else:
+            parts.extend(str(i) for i in ordered[start : end + 1])
+        start = end + 1
+    return ",".join(parts)
+
+
+def ip_mask(interface: IPv4Interface) -> str:
+    """`10.0.0.1/24` as IOS wants it after `ip address`: `10.0.0.1 255.255.255.0`."""
+    return f"{interface.ip} {interface.netmask}"
+
+
 def _filters() -> dict[str, Callable[..., Any]]:
     # every filter the templates use is registered here, and only here
-    return {}
+    return {"vlan_list": vlan_list, "ip_mask": ip_mask}
 
 
 @dataclass(frozen=True)
@@ -70,6 +104,8 @@ class Renderer:
 
     @cached_property
     def environment(self) -> jinja2.Environment:
+        import jinja2  # lazy: `estate` commands that never render do not pay for it
+
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(self.templates)),
             undefined=jinja2.StrictUndefined,
@@ -77,21 +113,39 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             autoescape=False,  # noqa: S701 - device configs, not HTML
+            auto_reload=False,  # one process renders one tree: no mtime check per include
+            cache_size=-1,
         )
         env.filters.update(_filters())
         return env
 
     def render(self, template: str, context: dict[str, Any], where: str) -> str:
+        import jinja2
+
         try:
             return self.environment.get_template(template).render(context)
         except jinja2.TemplateError as exc:
-            raise RenderError(f"{template} for {where}: {exc}") from None
+            at = _template_frame(exc.__traceback__, self.templates)
+            raise RenderError(f"{template} for {where}: {exc}{at}") from None
+
+
+def _template_frame(tb: TracebackType | None, root: Path) -> str:
+    """Where in which partial the error happened (Jinja maps template frames to their files)."""
+    found = ""
+    prefix = str(root.resolve()) + os.sep
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(prefix):
+            found = f" (at {filename[len(prefix):]}, line {tb.tb_lineno})"
+        tb = tb.tb_next
+    return found
 
 
 def render_environment(
     inventory: Inventory,
     env: str,
     sites: list[str] | None = None,
+    *,
     devices: list[str] | None = None,
     renderer: Renderer | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -99,37 +153,40 @@ def render_environment(
     """Every artefact of the environment (or of the named sites/devices), in a stable order."""
     renderer = renderer or Renderer()
     chosen = inventory.env_sites(env, sites)
+    views = env_views(inventory, env)
     artifacts: list[Artifact] = []
     wanted = set(devices) if devices else None
     if wanted is None or wlc_hostname(inventory, env) in wanted:
-        artifacts.append(_wlc_global(inventory, env, renderer))
+        artifacts.append(_wlc_global(views, env, renderer))
     for number, site in enumerate(chosen, start=1):
         model = build_site(inventory, env, site)
-        artifacts.extend(a for a in _site_artifacts(inventory, env, model, renderer)
-                         if wanted is None or a.hostname in wanted)
+        artifacts.extend(_site_artifacts(views, env, model, renderer, wanted))
         if progress is not None:
             progress(number, len(chosen))
     return artifacts
 
 
-def _wlc_global(inventory: Inventory, env: str, renderer: Renderer) -> Artifact:
-    hostname = wlc_hostname(inventory, env)
+def _wlc_global(views: EnvViews, env: str, renderer: Renderer) -> Artifact:
+    hostname = views.wlc.hostname
     template = ENTRY_TEMPLATES[Role.WLC_GLOBAL]
-    context = {"estate": inventory.estate, "env": env, "hostname": hostname}
+    context = wlc_global_context(views)
     text = renderer.render(template, context, f"environment {env}, device {hostname}")
     return Artifact(env, None, hostname, Role.WLC_GLOBAL, template, f"{env}/wlc/{hostname}.cfg", text)
 
 
-def _site_artifacts(inventory: Inventory, env: str, model: SiteModel, renderer: Renderer) -> Iterable[Artifact]:
+def _site_artifacts(
+    views: EnvViews, env: str, model: SiteModel, renderer: Renderer, wanted: set[str] | None,
+) -> Iterable[Artifact]:
     sid = model.site.site_id
-    for switch in model.switches:
+    for switch, context in switch_contexts(views, model):
+        if wanted is not None and switch.hostname not in wanted:
+            continue
         template = ENTRY_TEMPLATES[switch.role]
-        context = {"estate": inventory.estate, "env": env, "site": model, "switch": switch}
         text = renderer.render(template, context, f"site {sid}, device {switch.hostname}")
         yield Artifact(env, sid, switch.hostname, switch.role, template, f"{env}/{sid}/{switch.hostname}.cfg", text)
-    if model.wlc is not None:
+    if model.wlc is not None and (wanted is None or model.wlc.wlc_hostname in wanted):
         template = ENTRY_TEMPLATES[Role.WLC_SITE]
-        context = {"estate": inventory.estate, "env": env, "site": model, "wlc": model.wlc}
+        context = wlc_site_context(views, model, model.wlc)
         text = renderer.render(template, context, f"site {sid}, device {model.wlc.wlc_hostname}")
         yield Artifact(env, sid, model.wlc.wlc_hostname, Role.WLC_SITE, template,
                        f"{env}/{sid}/{WLC_SITE_FILE}", text)
@@ -139,13 +196,17 @@ def write_artifacts(artifacts: list[Artifact], out: Path) -> WriteSummary:
     """Write what changed, remove what the previous manifest had in scope and this one lacks,
     and write each environment's manifest last."""
     summary = WriteSummary(out)
+    made: set[Path] = set()
     for artifact in artifacts:
         target = out / artifact.relpath
         data = artifact.text.encode()
         if target.is_file() and target.read_bytes() == data:
             summary.unchanged.append(artifact.relpath)
             continue
-        _atomic_write(target, data)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        _atomic_write(target, data, mkdir=False)
         summary.written.append(artifact.relpath)
     for env in sorted({a.env for a in artifacts}):
         manifest = out / env / MANIFEST
@@ -178,12 +239,13 @@ def _read_manifest(path: Path) -> dict[str, dict[str, str | None]]:
         return {}
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _atomic_write(target: Path, data: bytes, mkdir: bool = True) -> None:
+    if mkdir:
+        target.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+        os.write(handle, data)  # one call: a config is far below any short-write limit
+        os.close(handle)
         Path(tmp).replace(target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -11,6 +11,7 @@ from estate import __version__
 from estate.cli.common import UserError
 from estate.inventory.inventory import UnknownEnvironmentError, UnknownSiteError
 from estate.problems import InventoryError
+from estate.render import RenderError
 
 SUBCOMMANDS = ("validate", "render", "lab", "review", "push", "capacity", "plan")
 EXIT_USER_ERROR = 2
@@ -41,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InventoryError as exc:
         sys.stderr.write(exc.report() + "\n")
         return EXIT_USER_ERROR
-    except (UserError, UnknownEnvironmentError, UnknownSiteError) as exc:
+    except (UserError, UnknownEnvironmentError, UnknownSiteError, RenderError) as exc:
         sys.stderr.write(f"estate: error: {exc}\n")
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
