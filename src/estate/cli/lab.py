@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from estate.cli.common import UserError
+from estate.cli.common import UserError, add_inventory, add_sites, load
 from estate.lab.control import lab_down, lab_status, lab_up
 from estate.lab.faults import load_faults
 from estate.lab.state import LabDeviceSpec, LabError, load_specs
@@ -26,7 +26,9 @@ def add_parser(
     commands = parser.add_subparsers(dest="lab_command", required=True, metavar="ACTION")
     up = commands.add_parser("up", help="start the simulator in the background")
     up.add_argument("--devices", type=Path, metavar="FILE", help="JSON list of device specs")
-    up.add_argument("--env", metavar="ENV", help="simulate this environment's devices")
+    up.add_argument("--env", metavar="ENV", help="simulate this environment's devices (brownfield configs)")
+    add_inventory(up)
+    add_sites(up)
     up.add_argument("--faults", type=Path, metavar="FILE", help="YAML/JSON hostname → faults")
     up.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for devices")
     up.set_defaults(func=partial(_up, provider=provider))
@@ -46,9 +48,13 @@ def add_parser(
 def _specs(args: argparse.Namespace, provider: SpecProvider | None) -> list[LabDeviceSpec]:
     if args.devices is not None:
         return load_specs(args.devices)
-    if args.env is not None and provider is not None:
-        return provider(args.env)
-    raise UserError("give --devices FILE" + (" or --env ENV" if provider else ""))
+    if args.env is not None:
+        if provider is not None:
+            return provider(args.env)
+        from estate.lab.from_inventory import inventory_specs
+
+        return inventory_specs(load(args), args.env, args.state_dir, args.sites)
+    raise UserError("give --env ENV or --devices FILE")
 
 
 def _up(args: argparse.Namespace, provider: SpecProvider | None) -> int:
