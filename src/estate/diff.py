@@ -27,12 +27,12 @@ __all__ = [
     "DiffError",
     "compute_diff",
     "configs_equal",
-    "global_share",
     "normalise_running",
     "parse",
     "push_blocks",
     "running_sha256",
-    "site_share",
+    "same_config",
+    "split_wlc",
     "to_placeholders",
 ]
 
@@ -127,33 +127,32 @@ def parse(text: str) -> HConfig:
         raise DiffError(f"cannot parse config: {exc}") from exc
 
 
-def _site_pattern(site_id: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(site_id)}(?![0-9])", re.IGNORECASE)
+def _text(node: HConfigChild) -> list[str]:
+    return [node.cisco_style_text(), *(line for child in node.children for line in _text(child))]
 
 
-def _mentions(child: HConfigChild, pattern: re.Pattern[str]) -> bool:
-    return bool(pattern.search(child.text)) or any(_mentions(c, pattern) for c in child.children)
+def split_wlc(running_text: str, site_ids: Iterable[str]) -> tuple[str, dict[str, str]]:
+    """Split a WLC running config into (environment-wide part, {site id: that site's share}).
 
-
-def site_share(config: HConfig, site_id: str) -> HConfig:
-    """Only the top-level objects of the WLC config that name the site (FP-, ST-, PT-, AJP-,
-    AF-<site>, AP sections tagged with them): one site's review never touches another's."""
-    pattern = _site_pattern(site_id)
-    share = HConfig(config.driver)
+    A top-level object belongs to a site when it or a line inside it names the site id as a
+    word (FP-, ST-, PT-, AJP-, AF-<site>, an AP section tagged with them), so one site's review
+    never proposes removing another site's objects. Parsed once for all sites."""
+    ids = sorted(set(site_ids), key=len, reverse=True)
+    config = parse(running_text)
+    shares: dict[str, list[str]] = {site_id: [] for site_id in ids}
+    rest: list[str] = []
+    if not ids:
+        return running_text, {}
+    pattern = re.compile(rf"(?<![A-Za-z0-9])({'|'.join(map(re.escape, ids))})(?![0-9])", re.IGNORECASE)
+    canonical = {site_id.upper(): site_id for site_id in ids}
     for child in config.children:
-        if _mentions(child, pattern):
-            share.add_deep_copy_of(child)
-    return share
-
-
-def global_share(config: HConfig, site_ids: Iterable[str]) -> HConfig:
-    """The WLC config without any site's objects (the environment-wide part)."""
-    patterns = [_site_pattern(site_id) for site_id in site_ids]
-    rest = HConfig(config.driver)
-    for child in config.children:
-        if not any(_mentions(child, pattern) for pattern in patterns):
-            rest.add_deep_copy_of(child)
-    return rest
+        lines = _text(child)
+        found = {canonical[m.upper()] for line in lines for m in pattern.findall(line)}
+        if len(found) == 1:
+            shares[found.pop()].extend(lines)
+        else:  # no site, or several sites (a shared object): the environment-wide part
+            rest.extend(lines)
+    return "\n".join(rest) + "\n", {k: "\n".join(v) + "\n" if v else "" for k, v in shares.items()}
 
 
 def _canonical(node: HConfig | HConfigChild) -> tuple[tuple[str, object], ...]:
@@ -212,24 +211,12 @@ def compute_diff(
     intended_text: str,
     *,
     secrets: Mapping[str, str] | None = None,
-    share: str | None = None,
-    other_sites: Iterable[str] = (),
 ) -> DeviceDiff:
-    """Diff one device. `share` = a site id: compare only that site's WLC objects;
-    `other_sites` given without `share`: the environment-wide WLC part (every site's objects
-    left out). The running hash covers what is compared (the share for a WLC site)."""
-    values = secrets or {}
-    running = parse(to_placeholders(running_text, values))
+    """Diff one device, or one share of the WLC (pass the share's text from `split_wlc`).
+    The running hash covers exactly the running text compared."""
+    running_text = to_placeholders(running_text, secrets or {})
+    running = parse(running_text)
     intended = parse(intended_text)
-    if share is not None:
-        running = site_share(running, share)
-    elif other_sites:
-        running = global_share(running, other_sites)
-    running_hash = (
-        running_sha256(running_text)
-        if share is None and not other_sites
-        else hashlib.sha256("\n".join(running.dump_simple()).encode()).hexdigest()
-    )
     remediation = running.config_to_get_to(intended).set_order_weight()
     rollback = intended.config_to_get_to(running).set_order_weight()
     future = running.future(remediation)
@@ -240,7 +227,7 @@ def compute_diff(
     return DeviceDiff(
         target=target,
         hostname=hostname,
-        running_sha256=running_hash,
+        running_sha256=running_sha256(running_text),
         remediation=_lines(remediation),
         rollback=_lines(rollback),
         converged=converged,
@@ -249,6 +236,11 @@ def compute_diff(
         removed=removed,
         unified=unified,
     )
+
+
+def same_config(a_text: str, b_text: str) -> bool:
+    """Whether two config texts hold the same lines in the same sections."""
+    return configs_equal(parse(a_text), parse(b_text))
 
 
 def push_blocks(lines: Iterable[str]) -> list[tuple[bool, list[str]]]:

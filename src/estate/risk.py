@@ -90,18 +90,14 @@ def _classify(section: str, line: str, mgmt: int | None, uplinks: set[str]) -> R
     header = section or line
     bare = line.removeprefix("no ").removeprefix("default ")
     management = {f"interface Vlan{mgmt}", f"vlan {mgmt}"} if mgmt is not None else set()
-    if header in management or bare in management or bare.startswith("ip default-gateway"):
-        return RiskKind.MANAGEMENT
-    if line.startswith("no vlan "):
-        return RiskKind.VLAN_REMOVAL
-    if bare.startswith("spanning-tree mode"):
-        return RiskKind.STP_MODE
-    if header.startswith("interface Port-channel") or header in uplinks:
-        return RiskKind.UPLINK
-    if section.startswith("interface ") and _CHANNEL.match(line):
-        return RiskKind.UPLINK
-    if header.startswith(("line vty", "line con")):
-        return RiskKind.VTY
-    if _AAA.match(header):
-        return RiskKind.AAA
-    return None
+    # first match wins: the order puts what cuts access before what degrades service
+    rules = (
+        (RiskKind.MANAGEMENT, header in management or bare in management or bare.startswith("ip default-gateway")),
+        (RiskKind.VLAN_REMOVAL, line.startswith("no vlan ")),
+        (RiskKind.STP_MODE, bare.startswith("spanning-tree mode")),
+        (RiskKind.UPLINK, header.startswith("interface Port-channel") or header in uplinks
+         or (section.startswith("interface ") and bool(_CHANNEL.match(line)))),
+        (RiskKind.VTY, header.startswith(("line vty", "line con"))),
+        (RiskKind.AAA, bool(_AAA.match(header))),
+    )
+    return next((kind for kind, hit in rules if hit), None)

@@ -1,0 +1,109 @@
+"""`estate review`: what every device would get; touches nothing.
+
+Exit codes: 0 every device reviewed, 1 some device unreachable or not reviewable, 2 user error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from estate.cli.common import UserError, add_env, add_inventory, add_sites, load
+
+DEFAULT_LAB_DIR = Path("build/lab")
+
+
+def add_review_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments `review` and `push` share (push without --commit is a review)."""
+    add_inventory(parser)
+    add_env(parser)
+    add_sites(parser)
+    parser.add_argument("--device", dest="devices", action="append", default=None, metavar="HOSTNAME",
+                        help="only this device (repeat for more)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--lab", action="store_true", help="reach the simulator (`estate lab up`) instead of devices")
+    source.add_argument("--running-from", type=Path, default=None, metavar="DIR",
+                        help="offline: saved running configs <hostname>.cfg under DIR (flat or per env/site)")
+    parser.add_argument("--lab-dir", type=Path, default=DEFAULT_LAB_DIR, metavar="DIR",
+                        help=f"the lab's state folder (default: {DEFAULT_LAB_DIR})")
+    parser.add_argument("--known-hosts", type=Path, default=None, metavar="FILE",
+                        help="known_hosts to verify device keys against (default: the lab's with --lab, "
+                             "else ~/.ssh/known_hosts)")
+    parser.add_argument("--trust-on-first-use", action="store_true",
+                        help="accept (and record) host keys never seen before; a changed key is still refused")
+    parser.add_argument("--workers", type=int, default=50, metavar="N", help="parallel SSH sessions (default 50)")
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                        help="connect/auth timeout in seconds (default 10); reads wait 3x this")
+    parser.add_argument("--large-change", type=int, default=150, metavar="LINES",
+                        help="flag a device whose change adds+removes more lines than this (default 150)")
+    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    parser.add_argument("--detail", action="store_true", help="per-device remediation, risks and rollback")
+
+
+def add_parser(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "review", help="dry-run: remediation, rollback and risks for every device (changes nothing)")
+    add_review_arguments(parser)
+    parser.add_argument("--save", type=Path, default=None, metavar="PLAN",
+                        help="write the reviewed plan (per device: lines, rollback, running-config hash)")
+    parser.set_defaults(func=run)
+
+
+def context(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, dict[str, str], Any]:
+    """(inventory, selection, credentials, connect settings, secret values, risk settings)."""
+    from estate.fetch import ConnectSettings, FetchError, credentials_from_env, lab_known_hosts
+    from estate.inventory.models import VlanRole
+    from estate.review import Selection
+    from estate.risk import RiskSettings
+    from estate.secrets import from_environment
+
+    inventory = load(args)
+    selection = Selection(args.env, args.sites, args.devices, args.running_from,
+                          args.lab_dir if args.lab else None)
+    known_hosts = args.known_hosts
+    try:
+        if args.lab and known_hosts is None:
+            known_hosts = lab_known_hosts(args.lab_dir)
+        credentials = None if args.running_from is not None else credentials_from_env()
+    except FetchError as exc:
+        raise UserError(str(exc)) from exc
+    settings = ConnectSettings(known_hosts=known_hosts, trust_on_first_use=args.trust_on_first_use,
+                               workers=args.workers, conn_timeout=args.timeout, auth_timeout=args.timeout,
+                               read_timeout=3 * args.timeout)
+    mgmt = next((v.id for v in inventory.estate.vlans if v.role is VlanRole.MANAGEMENT), None)
+    secrets = from_environment()
+    if credentials is not None:
+        secrets = {**credentials.values(), **secrets}
+    return inventory, selection, credentials, settings, secrets, RiskSettings(mgmt, args.large_change)
+
+
+def render_review(review: Any, fmt: str, detail: bool) -> str:
+    from estate.report import markdown_report, text_report
+    from estate.review import review_json
+
+    if fmt == "json":
+        return json.dumps(review_json(review, detail), indent=1) + "\n"
+    if fmt == "markdown":
+        return markdown_report(review, detail)
+    return text_report(review, detail)
+
+
+def run(args: argparse.Namespace) -> int:
+    from estate.fetch import FetchError
+    from estate.review import review_environment, save_plan
+    from estate.secrets import mask
+
+    inventory, selection, credentials, settings, secrets, risk = context(args)
+    try:
+        review = review_environment(inventory, selection, credentials=credentials, settings=settings,
+                                    secrets=secrets, risk=risk)
+    except FetchError as exc:
+        raise UserError(str(exc)) from exc
+    sys.stdout.write(mask(render_review(review, args.format, args.detail), secrets))
+    if args.save is not None:
+        save_plan(review, args.save, secrets)
+        sys.stderr.write(f"plan saved to {args.save}\n")
+    return 0 if review.ok else 1

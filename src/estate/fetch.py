@@ -1,0 +1,304 @@
+"""Reaching devices: where each one listens, how we log in, and reading running configs.
+
+Owns the Nornir inventory built in code (no YAML files: the device model is the inventory),
+the netmiko connection settings (host keys checked against a known_hosts file unless trust on
+first use is asked for explicitly), credentials from the environment, one retry on connection
+errors, and reading saved running configs from a folder. A device that cannot be read is a
+`FetchResult` with an error, never an exception out of `fetch_running`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+ENV_USERNAME = "ESTATE_SSH_USERNAME"
+ENV_PASSWORD = "ESTATE_SSH_PASSWORD"  # noqa: S105 - the variable's name
+ENV_SECRET = "ESTATE_ENABLE_SECRET"  # noqa: S105 - the variable's name
+DEFAULT_USERNAME = "estate"
+SSH_PORT = 22
+CONNECTION = "netmiko"
+
+
+class FetchError(Exception):
+    """Devices cannot be reached as asked (missing credentials, no lab, bad folder)."""
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    username: str
+    password: SecretStr
+    secret: SecretStr
+
+    def values(self) -> dict[str, str]:
+        """The secret values, for masking anything written."""
+        return {"SSH_PASSWORD": self.password.get_secret_value(), "ENABLE_SECRET": self.secret.get_secret_value()}
+
+
+def credentials_from_env(environ: Mapping[str, str] | None = None) -> Credentials:
+    env = os.environ if environ is None else environ
+    password = env.get(ENV_PASSWORD, "")
+    if not password:
+        raise FetchError(f"no SSH password: set {ENV_PASSWORD} (and {ENV_USERNAME}, {ENV_SECRET})")
+    return Credentials(
+        username=env.get(ENV_USERNAME) or DEFAULT_USERNAME,
+        password=SecretStr(password),
+        secret=SecretStr(env.get(ENV_SECRET) or password),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    hostname: str
+    host: str
+    port: int = SSH_PORT
+    site_id: str | None = None
+    role: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectSettings:
+    """How to connect. Host keys: `known_hosts` file (default: the user's ~/.ssh/known_hosts);
+    `trust_on_first_use` accepts a key never seen before (a known key that changed is still
+    refused) and appends it to `known_hosts`."""
+
+    known_hosts: Path | None = None
+    trust_on_first_use: bool = False
+    workers: int = 50
+    conn_timeout: float = 10.0
+    auth_timeout: float = 10.0
+    read_timeout: float = 30.0
+    retries: int = 1
+    retry_delay: float = 0.5
+
+
+@dataclass(slots=True)
+class FetchResult:
+    hostname: str
+    text: str | None = None
+    error: str | None = None
+    attempts: int = 0
+    seconds: float = 0.0
+    source: str = "ssh"
+
+    @property
+    def ok(self) -> bool:
+        return self.text is not None
+
+
+@dataclass(slots=True)
+class _Counter:
+    attempts: dict[str, int] = field(default_factory=dict)
+
+
+def endpoints_from_lab(lab_dir: Path, hostnames: Iterable[str]) -> dict[str, Endpoint]:
+    """Where the lab in `lab_dir` serves each device (from its lab.json)."""
+    from estate.lab.state import read_state
+
+    state = read_state(lab_dir)
+    if state is None:
+        raise FetchError(f"no lab running from {lab_dir} (start one with `estate lab up`)")
+    found: dict[str, Endpoint] = {}
+    for name in hostnames:
+        device = state.devices.get(name)
+        if device is not None:
+            found[name] = Endpoint(name, str(device.host), device.port, device.site_id, device.role)
+    return found
+
+
+def lab_known_hosts(lab_dir: Path) -> Path:
+    from estate.lab.state import read_state
+
+    state = read_state(lab_dir)
+    if state is None:
+        raise FetchError(f"no lab running from {lab_dir}")
+    return state.known_hosts
+
+
+def netmiko_params(endpoint: Endpoint, credentials: Credentials, settings: ConnectSettings) -> dict[str, Any]:
+    known = settings.known_hosts
+    return {
+        "device_type": "cisco_xe",
+        "host": endpoint.host,
+        "port": endpoint.port,
+        "username": credentials.username,
+        "password": credentials.password.get_secret_value(),
+        "secret": credentials.secret.get_secret_value(),
+        # RejectPolicy unless TOFU; paramiko refuses a *changed* known key under either policy
+        "ssh_strict": not settings.trust_on_first_use,
+        "system_host_keys": known is None,
+        "alt_host_keys": known is not None,
+        "alt_key_file": str(known) if known is not None else "",
+        "use_keys": False,
+        "allow_agent": False,
+        "conn_timeout": settings.conn_timeout,
+        "auth_timeout": settings.auth_timeout,
+        "banner_timeout": settings.conn_timeout,
+        "read_timeout_override": settings.read_timeout,
+        "fast_cli": True,
+    }
+
+
+def _retryable(exc: BaseException) -> bool:
+    """Connection-level failures worth one more try. Not: bad credentials (a retry can lock
+    the account) and host keys (a retry cannot make a wrong key right)."""
+    from netmiko import NetmikoAuthenticationException, NetmikoTimeoutException
+    from paramiko.ssh_exception import BadHostKeyException, SSHException  # type: ignore[import-untyped]
+
+    if isinstance(exc, NetmikoAuthenticationException | BadHostKeyException):
+        return False
+    if isinstance(exc, SSHException) and "not found in known_hosts" in str(exc):
+        return False
+    return isinstance(exc, NetmikoTimeoutException | SSHException | OSError | EOFError)
+
+
+def describe_error(exc: BaseException) -> str:
+    from netmiko import NetmikoAuthenticationException, NetmikoTimeoutException
+    from paramiko.ssh_exception import BadHostKeyException, SSHException
+
+    if isinstance(exc, BadHostKeyException):
+        return "host key mismatch: the device's key differs from known_hosts (refused)"
+    if isinstance(exc, NetmikoAuthenticationException):
+        return "authentication failed"
+    if isinstance(exc, SSHException) and "not found in known_hosts" in str(exc):
+        return "unknown host key: not in known_hosts (use --trust-on-first-use to accept it)"
+    if isinstance(exc, NetmikoTimeoutException):
+        return f"timeout: {str(exc).splitlines()[0] if str(exc) else 'no answer'}"
+    if isinstance(exc, ConnectionRefusedError) or "refused" in str(exc).lower():
+        return "connection refused"
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}".rstrip(": ")
+
+
+def _remember_key(connection: Any, endpoint: Endpoint, known_hosts: Path | None) -> None:
+    """Trust on first use: append the device's key to known_hosts if it is not there yet."""
+    if known_hosts is None:
+        return
+    import paramiko  # type: ignore[import-untyped]
+
+    key = connection.remote_conn.get_transport().get_remote_server_key()
+    name = endpoint.host if endpoint.port == SSH_PORT else f"[{endpoint.host}]:{endpoint.port}"
+    existing = paramiko.HostKeys(str(known_hosts)) if known_hosts.is_file() else paramiko.HostKeys()
+    if existing.lookup(name) is None:
+        known_hosts.parent.mkdir(parents=True, exist_ok=True)
+        with known_hosts.open("a", encoding="utf-8") as stream:
+            stream.write(f"{name} {key.get_name()} {key.get_base64()}\n")
+
+
+def connect(endpoint: Endpoint, credentials: Credentials, settings: ConnectSettings) -> tuple[Any, int]:
+    """A netmiko connection in privileged mode, retrying connection errors; (conn, attempts)."""
+    from netmiko import ConnectHandler
+
+    params = netmiko_params(endpoint, credentials, settings)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            connection = ConnectHandler(**params)
+            if settings.trust_on_first_use:
+                _remember_key(connection, endpoint, settings.known_hosts)
+            connection.enable()
+            return connection, attempt
+        except Exception as exc:
+            if attempt > settings.retries or not _retryable(exc):
+                raise
+            time.sleep(settings.retry_delay)
+
+
+def show_running(connection: Any, settings: ConnectSettings) -> str:
+    text: str = connection.send_command("show running-config", read_timeout=settings.read_timeout)
+    return text
+
+
+def _nornir(endpoints: list[Endpoint], credentials: Credentials, settings: ConnectSettings) -> Any:
+    from nornir.core import Nornir
+    from nornir.core.inventory import ConnectionOptions, Defaults, Groups, Host, Hosts, Inventory
+    from nornir.plugins.runners import ThreadedRunner
+
+    hosts = Hosts()
+    for endpoint in endpoints:
+        params = netmiko_params(endpoint, credentials, settings)
+        extras = {k: v for k, v in params.items() if k not in {"host", "port", "username", "password", "device_type"}}
+        hosts[endpoint.hostname] = Host(
+            name=endpoint.hostname,
+            hostname=endpoint.host,
+            port=endpoint.port,
+            username=credentials.username,
+            password=credentials.password.get_secret_value(),
+            platform="cisco_xe",
+            data={"site_id": endpoint.site_id, "role": endpoint.role, "endpoint": endpoint},
+            connection_options={CONNECTION: ConnectionOptions(extras=extras)},
+        )
+    inventory = Inventory(hosts=hosts, groups=Groups(), defaults=Defaults())
+    return Nornir(inventory=inventory, runner=ThreadedRunner(num_workers=max(1, settings.workers)))
+
+
+def _read_task(task: Any, credentials: Credentials, settings: ConnectSettings) -> str:
+    """Nornir task: connect (with retry), `show running-config`, disconnect."""
+    endpoint: Endpoint = task.host.data["endpoint"]
+    started = time.monotonic()
+    connection, attempts = connect(endpoint, credentials, settings)
+    try:
+        text = show_running(connection, settings)
+    finally:
+        connection.disconnect()
+    task.host.data["attempts"] = attempts
+    task.host.data["seconds"] = time.monotonic() - started
+    return text
+
+
+def fetch_running(
+    endpoints: Iterable[Endpoint], credentials: Credentials, settings: ConnectSettings
+) -> dict[str, FetchResult]:
+    """Read every device's running config in parallel (Nornir threaded runner). Failures are
+    results with an error; this never raises for a device."""
+    chosen = list(endpoints)
+    if not chosen:
+        return {}
+    nornir = _nornir(chosen, credentials, settings)
+    aggregated = nornir.run(task=_read_task, credentials=credentials, settings=settings, on_failed=True)
+    results: dict[str, FetchResult] = {}
+    for name, multi in aggregated.items():
+        host = nornir.inventory.hosts[name]
+        result = multi[0]
+        if result.failed or result.result is None:
+            error = describe_error(result.exception) if result.exception else "failed"
+            results[name] = FetchResult(name, None, error, settings.retries + 1)
+        else:
+            results[name] = FetchResult(name, str(result.result), None, host.data.get("attempts", 1),
+                                        host.data.get("seconds", 0.0))
+    return results
+
+
+def read_running_dir(folder: Path, hostnames: Iterable[str]) -> dict[str, FetchResult]:
+    """Saved running configs: `<hostname>.cfg` anywhere under `folder` (flat, or render's
+    `<env>/<site>/` layout). A device without a file is reported as missing."""
+    if not folder.is_dir():
+        raise FetchError(f"running-config folder {folder} does not exist")
+    index: dict[str, Path] = {}
+    for found in sorted(folder.rglob("*.cfg")):
+        index.setdefault(found.stem, found)
+    results: dict[str, FetchResult] = {}
+    for name in hostnames:
+        saved = index.get(name)
+        if saved is None:
+            results[name] = FetchResult(name, None, f"no saved config {name}.cfg under {folder}", source="file")
+        else:
+            results[name] = FetchResult(name, saved.read_text(encoding="utf-8"), source="file")
+    return results
+
+
+def port_reachable(endpoint: Endpoint, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((endpoint.host, endpoint.port), timeout=timeout):
+            return True
+    except OSError:
+        return False

@@ -1,0 +1,73 @@
+"""A review as text for people: the terminal summary (with per-device detail on request) and
+markdown for a change ticket. JSON for machines lives with the review (`review_json`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from estate.review import DeviceReview, Review, Status
+
+
+def _summary_counts(review: Review) -> str:
+    risks = sum(len(d.risks) for d in review.devices)
+    return (
+        f"{len(review.devices)} devices: {review.count(Status.UNCHANGED)} unchanged, "
+        f"{review.count(Status.CHANGED)} changed, {review.count(Status.UNREACHABLE)} unreachable"
+        + (f", {review.count(Status.ERROR)} errors" if review.count(Status.ERROR) else "")
+        + f"; +{review.lines_added} -{review.lines_removed} lines; {risks} risk flags"
+    )
+
+
+def _risk_kinds(device: DeviceReview) -> str:
+    kinds = Counter(r.kind.value for r in device.risks)
+    return ", ".join(f"{k}×{n}" if n > 1 else k for k, n in sorted(kinds.items()))
+
+
+def text_report(review: Review, detail: bool = False) -> str:
+    out = [f"review of {review.env} (running configs from {review.source})", _summary_counts(review), ""]
+    width = max((len(d.target.name) for d in review.devices), default=10)
+    for device in review.devices:
+        line = f"  {device.target.name:<{width}}  {device.status.value:<11}"
+        if device.diff is not None and device.status is not Status.UNREACHABLE:
+            line += f"  +{device.diff.added:<4} -{device.diff.removed:<4}"
+        if device.risks:
+            line += f"  risks: {_risk_kinds(device)}"
+        if device.error:
+            line += f"  {device.error}"
+        out.append(line.rstrip())
+    out.extend(f"note: {note}" for note in review.notes)
+    if detail:
+        for device in review.devices:
+            if device.diff is None or not device.diff.changed:
+                continue
+            out += ["", f"=== {device.target.name} (running sha256 {device.diff.running_sha256[:16]}…)", "remediation:"]
+            out += [f"  {line}" for line in device.diff.remediation]
+            if device.risks:
+                out.append("risks:")
+                out += [f"  {risk}" for risk in device.risks]
+            out.append("rollback:")
+            out += [f"  {line}" for line in device.diff.rollback]
+    return "\n".join(out) + "\n"
+
+
+def markdown_report(review: Review, detail: bool = True) -> str:
+    out = [f"## Change review: {review.env}", "", f"Running configs from `{review.source}`, reviewed "
+           f"{review.created_at:%Y-%m-%d %H:%M} UTC.", "", f"**{_summary_counts(review)}**", ""]
+    out += ["| device | site | status | + | − | risks | running sha256 |", "|---|---|---|---:|---:|---|---|"]
+    for d in review.devices:
+        added = str(d.diff.added) if d.diff else ""
+        removed = str(d.diff.removed) if d.diff else ""
+        sha = f"`{d.diff.running_sha256[:12]}`" if d.diff else (d.error or "")
+        out.append(f"| {d.target.name} | {d.target.site_id or ''} | {d.status.value} | {added} | {removed} | "
+                   f"{_risk_kinds(d)} | {sha} |")
+    out += [f"> {note}" for note in review.notes]
+    if detail:
+        for d in review.devices:
+            if d.diff is None or not d.diff.changed:
+                continue
+            out += ["", f"### {d.target.name}", ""]
+            if d.risks:
+                out += [f"- ⚠ {risk}" for risk in d.risks] + [""]
+            out += ["<details><summary>remediation</summary>", "", "```", *d.diff.remediation, "```", "", "</details>"]
+            out += ["<details><summary>rollback</summary>", "", "```", *d.diff.rollback, "```", "", "</details>"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,375 @@
+"""Change review: for every device (and every site's share of the WLC) of a selection, what
+the device would get: remediation, rollback, convergence, risk flags. Never changes a device.
+
+Inputs are the rendered artefacts and the running configs (read over SSH by `fetch`, or from a
+folder); the output is a `Review` that renders as a terminal summary, markdown for a change
+ticket, JSON, and a plan file that `push --plan` applies exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from estate.device_model import Role
+from estate.diff import DeviceDiff, DiffError, compute_diff, split_wlc
+from estate.fetch import FetchResult
+from estate.render import Artifact
+from estate.risk import Risk, RiskSettings, assess, uplink_interfaces
+from estate.secrets import mask
+
+PLAN_FORMAT = "estate-plan/1"
+PARALLEL_THRESHOLD = 200  # below this many targets a process pool costs more than it saves
+
+
+class Status(StrEnum):
+    UNCHANGED = "unchanged"
+    CHANGED = "changed"
+    UNREACHABLE = "unreachable"
+    ERROR = "error"  # reached, but the diff failed (unparsable, or does not converge)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One thing reviewed and pushed as a unit: a switch, or one site's share of the WLC."""
+
+    name: str  # hostname, or hostname@SITE for a WLC site share
+    hostname: str
+    site_id: str | None
+    role: Role
+    intended: str
+    intended_sha256: str
+
+    @property
+    def is_wlc(self) -> bool:
+        return self.role in {Role.WLC_SITE, Role.WLC_GLOBAL}
+
+
+def targets_from(artifacts: Iterable[Artifact]) -> list[Target]:
+    found: list[Target] = []
+    for artifact in artifacts:
+        name = f"{artifact.hostname}@{artifact.site_id}" if artifact.role is Role.WLC_SITE else artifact.hostname
+        found.append(Target(name, artifact.hostname, artifact.site_id, artifact.role, artifact.text, artifact.sha256))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceReview:
+    target: Target
+    status: Status
+    diff: DeviceDiff | None = None
+    risks: tuple[Risk, ...] = ()
+    error: str | None = None
+    source: str = "ssh"
+
+
+@dataclass(frozen=True)
+class Review:
+    env: str
+    created_at: datetime
+    devices: tuple[DeviceReview, ...]
+    source: str  # "ssh", "lab", or the folder the running configs came from
+    notes: tuple[str, ...] = field(default=())
+
+    def count(self, status: Status) -> int:
+        return sum(1 for d in self.devices if d.status is status)
+
+    @property
+    def lines_added(self) -> int:
+        return sum(d.diff.added for d in self.devices if d.diff)
+
+    @property
+    def lines_removed(self) -> int:
+        return sum(d.diff.removed for d in self.devices if d.diff)
+
+    @property
+    def ok(self) -> bool:
+        return self.count(Status.UNREACHABLE) == 0 and self.count(Status.ERROR) == 0
+
+
+def scoped_running(targets: Sequence[Target], running: Mapping[str, FetchResult],
+                   all_site_ids: Iterable[str]) -> dict[str, FetchResult]:
+    """Each target's running text: a switch's whole config; a WLC share's objects only (the
+    WLC config is split once for every site of the environment)."""
+    site_ids = sorted(set(all_site_ids))
+    splits: dict[str, tuple[str, dict[str, str]]] = {}
+    scoped: dict[str, FetchResult] = {}
+    for target in targets:
+        result = running.get(target.hostname) or FetchResult(target.hostname, None, "not read")
+        if not target.is_wlc or result.text is None:
+            scoped[target.name] = result
+            continue
+        if target.hostname not in splits:
+            splits[target.hostname] = split_wlc(result.text, site_ids)
+        rest, shares = splits[target.hostname]
+        text = shares.get(target.site_id or "", "") if target.role is Role.WLC_SITE else rest
+        scoped[target.name] = FetchResult(target.name, text, None, result.attempts, result.seconds, result.source)
+    return scoped
+
+
+def _diff_one(job: tuple[str, str, str, str]) -> DeviceDiff | str:
+    name, hostname, running, intended = job
+    try:
+        return compute_diff(name, hostname, running, intended)
+    except DiffError as exc:
+        return str(exc)
+
+
+def review_targets(
+    env: str,
+    targets: Sequence[Target],
+    running: Mapping[str, FetchResult],
+    *,
+    secrets: Mapping[str, str],
+    risk: RiskSettings,
+    source: str,
+    all_site_ids: Iterable[str] = (),
+    processes: int | None = None,
+) -> Review:
+    """Diff every target against its running config (scoped for WLC shares). Running texts
+    have secrets swapped for placeholders first, so nothing here holds a secret value."""
+    from estate.diff import to_placeholders
+
+    scoped = scoped_running(targets, running, all_site_ids)
+    jobs = []
+    for target in targets:
+        result = scoped[target.name]
+        if result.text is not None:
+            jobs.append((target.name, target.hostname, to_placeholders(result.text, secrets), target.intended))
+    diffs = _run_diffs(jobs, processes)
+    devices = []
+    for target in targets:
+        result = scoped[target.name]
+        if result.text is None:
+            error = mask(result.error or "unreachable", secrets)
+            devices.append(DeviceReview(target, Status.UNREACHABLE, error=error, source=result.source))
+            continue
+        outcome = diffs[target.name]
+        if isinstance(outcome, str):
+            devices.append(DeviceReview(target, Status.ERROR, error=outcome, source=result.source))
+            continue
+        uplinks = uplink_interfaces([*result.text.splitlines(), *target.intended.splitlines()])
+        risks = assess(outcome.remediation, outcome.added, outcome.removed, risk, uplinks)
+        if not (outcome.converged and outcome.rollback_converged):
+            which = "remediation" if not outcome.converged else "rollback"
+            devices.append(DeviceReview(target, Status.ERROR, outcome, risks,
+                                        f"{which} does not converge: refusing to push this device", result.source))
+            continue
+        status = Status.CHANGED if outcome.changed else Status.UNCHANGED
+        devices.append(DeviceReview(target, status, outcome, risks, source=result.source))
+    return Review(env, datetime.now(UTC), tuple(devices), source)
+
+
+def _run_diffs(jobs: list[tuple[str, str, str, str]], processes: int | None) -> dict[str, DeviceDiff | str]:
+    workers = processes if processes is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+        return {job[0]: _diff_one(job) for job in jobs}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        outcomes = pool.map(_diff_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+        return {job[0]: outcome for job, outcome in zip(jobs, outcomes, strict=True)}
+
+
+def plan_document(review: Review) -> dict[str, Any]:
+    """The plan a change board approves: per changed device, the exact lines (placeholders,
+    never secret values), the rollback, and the hashes of the running and intended configs."""
+    devices = [
+        {
+            "target": d.target.name,
+            "hostname": d.target.hostname,
+            "site_id": d.target.site_id,
+            "role": d.target.role.value,
+            "running_sha256": d.diff.running_sha256,
+            "intended_sha256": d.target.intended_sha256,
+            "remediation": list(d.diff.remediation),
+            "rollback": list(d.diff.rollback),
+            "risks": [str(r) for r in d.risks],
+        }
+        for d in review.devices
+        if d.diff is not None and d.status is Status.CHANGED
+    ]
+    body = {"format": PLAN_FORMAT, "env": review.env, "created_at": review.created_at.isoformat(),
+            "source": review.source, "devices": devices}
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    return {**body, "plan_sha256": digest}
+
+
+def save_plan(review: Review, path: Path, secrets: Mapping[str, str]) -> None:
+    text = mask(json.dumps(plan_document(review), indent=1) + "\n", secrets)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedDevice:
+    target: str
+    hostname: str
+    site_id: str | None
+    running_sha256: str
+    intended_sha256: str
+    remediation: tuple[str, ...]
+    rollback: tuple[str, ...]
+
+
+class PlanError(Exception):
+    """A plan file that cannot be used (unreadable, wrong format, another environment)."""
+
+
+def load_plan(path: Path, env: str) -> dict[str, PlannedDevice]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PlanError(f"cannot read plan {path}: {exc}") from exc
+    if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT:
+        raise PlanError(f"{path} is not an estate plan ({PLAN_FORMAT})")
+    if data.get("env") != env:
+        raise PlanError(f"plan {path} is for environment {data.get('env')!r}, not {env!r}")
+    body = {k: v for k, v in data.items() if k != "plan_sha256"}
+    if hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest() != data.get("plan_sha256"):
+        raise PlanError(f"plan {path} was edited after it was saved (its checksum does not match)")
+    return {
+        d["target"]: PlannedDevice(d["target"], d["hostname"], d.get("site_id"), d["running_sha256"],
+                                   d["intended_sha256"], tuple(d["remediation"]), tuple(d["rollback"]))
+        for d in data["devices"]
+    }
+
+
+def review_json(review: Review, detail: bool = True) -> dict[str, Any]:
+    return {
+        "env": review.env,
+        "created_at": review.created_at.isoformat(),
+        "source": review.source,
+        "summary": {
+            "devices": len(review.devices),
+            **{status.value: review.count(status) for status in Status},
+            "lines_added": review.lines_added,
+            "lines_removed": review.lines_removed,
+            "risks": sum(len(d.risks) for d in review.devices),
+        },
+        "devices": [_device_json(d, detail) for d in review.devices],
+    }
+
+
+def _device_json(device: DeviceReview, detail: bool) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "target": device.target.name,
+        "hostname": device.target.hostname,
+        "site_id": device.target.site_id,
+        "role": device.target.role.value,
+        "status": device.status.value,
+        "source": device.source,
+        "error": device.error,
+        "risks": [{"kind": r.kind.value, "line": r.line} for r in device.risks],
+    }
+    if device.diff is not None:
+        row.update(running_sha256=device.diff.running_sha256, added=device.diff.added, removed=device.diff.removed,
+                   converged=device.diff.converged)
+        if detail:
+            row.update(remediation=list(device.diff.remediation), rollback=list(device.diff.rollback))
+    return row
+
+
+def scoped_text(target: Target, running_text: str, all_site_ids: Iterable[str], secrets: Mapping[str, str]) -> str:
+    """What a target is compared on, exactly as `review_targets` does (push re-checks hashes
+    with this): placeholders for secrets, a WLC share cut out of the WLC config."""
+    from estate.diff import to_placeholders
+
+    scoped = scoped_running([target], {target.hostname: FetchResult(target.hostname, running_text)}, all_site_ids)
+    return to_placeholders(scoped[target.name].text or "", secrets)
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What to review and where the running configs come from."""
+
+    env: str
+    sites: list[str] | None = None
+    devices: list[str] | None = None
+    running_from: Path | None = None
+    lab_dir: Path | None = None
+
+
+def management_endpoints(inventory: Any, env: str, targets: Sequence[Target]) -> dict[str, Any]:
+    """Real management addresses: each switch's from the device model, the WLC's from the
+    estate's services."""
+    from estate.device_model import build_site, wlc_hostname
+    from estate.fetch import Endpoint
+
+    wanted = {t.hostname for t in targets}
+    found: dict[str, Endpoint] = {}
+    for site in inventory.env_sites(env, sorted({t.site_id for t in targets if t.site_id})):
+        for switch in build_site(inventory, env, site).switches:
+            if switch.hostname in wanted:
+                found[switch.hostname] = Endpoint(switch.hostname, str(switch.mgmt_ip), 22, switch.site_id,
+                                                  switch.role.value)
+    wlc = wlc_hostname(inventory, env)
+    if wlc in wanted:
+        found[wlc] = Endpoint(wlc, str(inventory.estate.services.wlc_addresses[0]), 22, None, Role.WLC_GLOBAL.value)
+    return found
+
+
+def read_running(selection: Selection, targets: Sequence[Target], endpoints: Mapping[str, Any],
+                 credentials: Any, settings: Any) -> tuple[dict[str, FetchResult], str]:
+    """Running configs for the targets' devices: from the folder, else over SSH."""
+    from estate.fetch import fetch_running, read_running_dir
+
+    hostnames = sorted({t.hostname for t in targets})
+    if selection.running_from is not None:
+        return read_running_dir(selection.running_from, hostnames), str(selection.running_from)
+    results = fetch_running([endpoints[h] for h in hostnames if h in endpoints], credentials, settings)
+    for name in hostnames:
+        if name not in endpoints:
+            results[name] = FetchResult(name, None, "no address for this device" + (" in the lab" if selection.lab_dir
+                                                                                   else ""))
+    return results, "lab" if selection.lab_dir is not None else "ssh"
+
+
+def prepare(inventory: Any, selection: Selection) -> tuple[list[Target], list[str]]:
+    """Render the selection and return its targets and every site id of the environment (the
+    WLC split needs them all, even when one site is reviewed)."""
+    from estate.render import render_environment
+
+    artifacts = render_environment(inventory, selection.env, selection.sites, devices=selection.devices)
+    all_sites = [site.site_id for site in inventory.env_sites(selection.env, None)]
+    return targets_from(artifacts), all_sites
+
+
+def endpoints_for(inventory: Any, selection: Selection, targets: Sequence[Target]) -> dict[str, Any]:
+    from estate.fetch import endpoints_from_lab
+
+    if selection.lab_dir is not None:
+        return endpoints_from_lab(selection.lab_dir, {t.hostname for t in targets})
+    return management_endpoints(inventory, selection.env, targets)
+
+
+def review_environment(
+    inventory: Any,
+    selection: Selection,
+    *,
+    credentials: Any,
+    settings: Any,
+    secrets: Mapping[str, str],
+    risk: RiskSettings,
+    processes: int | None = None,
+) -> Review:
+    """The whole dry-run: render, read running configs, diff, flag. Touches no device's config."""
+    targets, all_sites = prepare(inventory, selection)
+    endpoints = {} if selection.running_from is not None else endpoints_for(inventory, selection, targets)
+    running, source = read_running(selection, targets, endpoints, credentials, settings)
+    review = review_targets(selection.env, targets, running, secrets=secrets, risk=risk, source=source,
+                            all_site_ids=all_sites, processes=processes)
+    from estate.secrets import SECRET_NAMES, placeholders_in
+
+    missing = sorted({n for t in targets for n in placeholders_in(t.intended)} - set(secrets))
+    if missing:
+        note = (f"secret values not set ({', '.join(n for n in missing if n in SECRET_NAMES)}): lines holding "
+                "them compare as changed; export ESTATE_SECRET_<NAME> before a push")
+        return Review(review.env, review.created_at, review.devices, review.source, (note,))
+    return review
