@@ -252,7 +252,7 @@ def _core_fabric(core_layout: PortLayout, plan: SitePlan, access_names: list[str
     members = fabric[2:]
     for k, peer in enumerate(access_names, start=1):
         for name in members[2 * (k - 1) : 2 * k]:
-            ports.append(Port(name, PortKind.DOWNLINK, f"Uplink to {peer} Po1", channel=k, peer=peer))
+            ports.append(Port(name, PortKind.DOWNLINK, f"Downlink to {peer} Po1", channel=k, peer=peer))
     return ports
 
 
@@ -285,8 +285,10 @@ def _switch(
     for port in ports:
         if port.channel is not None:
             channels.setdefault(port.channel, []).append(port)
+    direction = "Downlink" if role is Role.CORE else "Uplink"
     port_channels = tuple(
-        PortChannel(number, f"Uplink to {members[0].peer}", tuple(m.name for m in members), members[0].peer or "")
+        PortChannel(number, f"{direction} to {members[0].peer}", tuple(m.name for m in members),
+                    members[0].peer or "")
         for number, members in sorted(channels.items())
     )
     return Switch(hostname, role, model, site.site_id, index, addressing.management_ip(index), ports, port_channels)

@@ -21,10 +21,6 @@ from typing import TYPE_CHECKING, Any
 from estate.device_model import Role, SiteModel, build_site, wlc_hostname
 from estate.inventory.inventory import Inventory
 from estate.paths import TEMPLATES_DIR
-
-if TYPE_CHECKING:
-    import jinja2
-
 from estate.render_context import (
     EnvViews,
     env_views,
@@ -32,6 +28,9 @@ from estate.render_context import (
     wlc_global_context,
     wlc_site_context,
 )
+
+if TYPE_CHECKING:
+    import jinja2
 
 ENTRY_TEMPLATES: dict[Role, str] = {
     Role.CORE: "ios_xe/core.j2",

@@ -1,0 +1,59 @@
+"""Regenerate the golden configs: `python -m tests.render.regenerate` (what `make golden` runs).
+
+The golden set is one site of every site kind in the sample estate, every device of each
+(access switches capped at `ACCESS_CAP` per site: they come from one code path and the
+structural test covers the rest), each site's WLC share, and each environment's WLC global
+part. Review the diff of `tests/golden/configs/` before committing: the goldens are the spec.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from estate.inventory.inventory import Inventory
+from estate.paths import DEFAULT_INVENTORY
+from estate.render import Artifact, render_environment
+from estate.validate import load_inventory
+
+CONFIGS = Path(__file__).resolve().parents[1] / "golden" / "configs"
+GOLDEN_SITES: dict[str, tuple[str, ...]] = {
+    "dev": ("MPS-0004", "MPS-0024", "MPS-0042"),  # police station, patrol base, neighbourhood office
+    # headquarters, custody suite, training centre, specialist unit, control room
+    "staging": ("MPS-0001", "MPS-0003", "MPS-0087", "MPS-0113", "MPS-0164"),
+}
+ACCESS_CAP = 2
+_ACCESS = re.compile(r"-as(\d+)$")
+
+
+def _in_golden_set(artifact: Artifact) -> bool:
+    match = _ACCESS.search(artifact.hostname)
+    return match is None or int(match[1]) <= ACCESS_CAP
+
+
+def golden_artifacts(inventory: Inventory) -> dict[str, Artifact]:
+    """The rendered artefacts the golden files hold, by their path under `configs/`."""
+    chosen: dict[str, Artifact] = {}
+    for env, sites in GOLDEN_SITES.items():
+        for artifact in render_environment(inventory, env, list(sites)):
+            if _in_golden_set(artifact):
+                chosen[artifact.relpath] = artifact
+    return chosen
+
+
+def main() -> int:
+    artifacts = golden_artifacts(load_inventory(DEFAULT_INVENTORY))
+    if CONFIGS.exists():
+        shutil.rmtree(CONFIGS)
+    for relpath, artifact in sorted(artifacts.items()):
+        target = CONFIGS / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(artifact.text, encoding="utf-8")
+    sys.stdout.write(f"wrote {len(artifacts)} golden configs under {CONFIGS}; review `git diff` before committing\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
