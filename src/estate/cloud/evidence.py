@@ -1,0 +1,239 @@
+"""Evidence storage tier: body-worn-video footage lands in a short-retention ingest bucket;
+evidential items are copied to a bucket under Object Lock; both encrypted with rotating KMS
+keys, TLS-only, never public, access-logged, with CloudTrail data events on the evidence."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from estate.cloud.settings import Evidence
+
+# Roles Anywhere puts the dock certificate's subject into principal tags: the OU names the site.
+SITE_TAG = "${aws:PrincipalTag/x509Subject/OU}"
+# Same as "Principal": "*" in AWS; the map form also suits moto, whose logging-permission check
+# expects every statement's principal to be a map.
+EVERYONE = {"AWS": "*"}
+LOGGED = ("ingest", "evidential")  # buckets whose server access logs go to the audit bucket
+
+
+@dataclass(frozen=True)
+class EvidenceArgs:
+    env: str
+    account_id: str
+    settings: Evidence
+    private_ca_arn: str
+    ingest_retained_bytes: int
+
+
+def tls_and_kms_policy(bucket_arn: str, key_arn: str, extra: list[dict[str, Any]] | None = None) -> str:
+    """Deny anything not over TLS, and any upload that asks for other encryption or another key."""
+    statements: list[dict[str, Any]] = [
+        {"Sid": "TlsOnly", "Effect": "Deny", "Principal": EVERYONE, "Action": "s3:*",
+         "Resource": [bucket_arn, f"{bucket_arn}/*"],
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Sid": "KmsOnly", "Effect": "Deny", "Principal": EVERYONE, "Action": "s3:PutObject",
+         "Resource": f"{bucket_arn}/*",
+         "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}},
+        {"Sid": "ThisKeyOnly", "Effect": "Deny", "Principal": EVERYONE, "Action": "s3:PutObject",
+         "Resource": f"{bucket_arn}/*",
+         "Condition": {"StringNotEqualsIfExists": {
+             "s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}}},
+        *(extra or []),
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+class EvidenceStore(pulumi.ComponentResource):
+    ingest_bucket: pulumi.Output[str]
+    evidential_bucket: pulumi.Output[str]
+
+    def __init__(self, name: str, args: EvidenceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("estate:cloud:EvidenceStore", name, None, opts)
+        self._name, self._args = name, args
+        s = args.settings
+        locked = s.evidential_lock_mode == "COMPLIANCE"
+        # Evidence outlives the stack: never deleted with it, and under COMPLIANCE not even changed
+        # without first lifting `protect` in code review.
+        keep = pulumi.ResourceOptions(parent=self, retain_on_delete=True, protect=locked)
+        ingest_key = self._key("ingest", "body-worn-video footage in ingest", pulumi.ResourceOptions(parent=self))
+        evidential_key = self._key("evidential", "evidential footage", keep)
+
+        audit, _ = self._bucket("audit", pulumi.ResourceOptions(parent=self))
+        self._encrypt(audit, "audit", None)
+        self._lifecycle(audit, "audit", [aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id="expire-audit", status="Enabled", filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=s.audit_retention_days))])
+
+        ingest, _ = self._bucket("ingest", pulumi.ResourceOptions(parent=self))
+        self._encrypt(ingest, "ingest", ingest_key)
+        self._lifecycle(ingest, "ingest", [aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id="expire-non-evidential", status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=s.ingest_retention_days),
+            noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                noncurrent_days=1),
+            abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                days_after_initiation=2))])
+
+        evidential, versioned = self._bucket("evidential", keep, object_lock=True)
+        lock = aws.s3.BucketObjectLockConfiguration(
+            f"{name}-evidential-lock", bucket=evidential.id,
+            rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
+                default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
+                    mode=s.evidential_lock_mode, days=s.evidential_retention_days)),
+            opts=pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(depends_on=[versioned])))
+        self._encrypt(evidential, "evidential", evidential_key, keep)
+        self._lifecycle(evidential, "evidential", [aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id="to-glacier", status="Enabled", filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+            transitions=[
+                aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(days=s.glacier_after_days,
+                                                                      storage_class="GLACIER"),
+                aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(days=s.deep_archive_after_days,
+                                                                      storage_class="DEEP_ARCHIVE")])],
+            keep)
+
+        audit_policy = self._policy(audit, "audit", audit.arn.apply(self._audit_policy))
+        for label, bucket in zip(LOGGED, (ingest, evidential), strict=True):
+            # S3 checks the target's policy lets the logging service write before it accepts this
+            aws.s3.BucketLogging(f"{name}-{label}-logging", bucket=bucket.id, target_bucket=audit.id,
+                                 target_prefix=f"access-logs/{label}/",
+                                 opts=pulumi.ResourceOptions(parent=self, depends_on=[audit_policy]))
+        self._policy(ingest, "ingest", pulumi.Output.all(ingest.arn, ingest_key.arn).apply(
+            lambda a: tls_and_kms_policy(a[0], a[1])))
+        self._policy(evidential, "evidential", pulumi.Output.all(evidential.arn, evidential_key.arn).apply(
+            lambda a: tls_and_kms_policy(a[0], a[1], [
+                {"Sid": "NoGovernanceBypass", "Effect": "Deny", "Principal": EVERYONE,
+                 "Action": "s3:BypassGovernanceRetention", "Resource": f"{a[0]}/*"}])), keep)
+
+        trail = aws.cloudtrail.Trail(
+            f"{name}-trail", name=f"estate-{args.env}-evidence", s3_bucket_name=audit.id,
+            s3_key_prefix="cloudtrail", enable_log_file_validation=True, include_global_service_events=True,
+            is_multi_region_trail=False,
+            event_selectors=[aws.cloudtrail.TrailEventSelectorArgs(
+                read_write_type="All", include_management_events=True,
+                data_resources=[aws.cloudtrail.TrailEventSelectorDataResourceArgs(
+                    type="AWS::S3::Object", values=[evidential.arn.apply(lambda arn: f"{arn}/")])])],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[audit_policy]))
+        upload_role = self._upload_role(ingest, ingest_key)
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-ingest-size", name=f"estate-{args.env}-ingest-above-plan",
+            namespace="AWS/S3", metric_name="BucketSizeBytes",
+            dimensions={"BucketName": ingest.id, "StorageType": "StandardStorage"},
+            statistic="Maximum", period=86400, evaluation_periods=1,
+            threshold=float(args.ingest_retained_bytes) * 1.5, comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_description="ingest holds half as much again as the capacity plan: check expiry and camera use",
+            opts=pulumi.ResourceOptions(parent=self))
+
+        self.ingest_bucket = ingest.id
+        self.evidential_bucket = evidential.id
+        self.register_outputs({
+            "ingestBucket": ingest.id, "evidentialBucket": evidential.id, "auditBucket": audit.id,
+            "ingestKeyArn": ingest_key.arn, "evidentialKeyArn": evidential_key.arn,
+            "uploadRoleArn": upload_role.arn, "trailArn": trail.arn, "lockId": lock.id,
+        })
+
+    def _key(self, label: str, what: str, opts: pulumi.ResourceOptions) -> aws.kms.Key:
+        key = aws.kms.Key(
+            f"{self._name}-{label}-key", description=f"estate {self._args.env}: {what}",
+            enable_key_rotation=True, rotation_period_in_days=365,
+            deletion_window_in_days=self._args.settings.kms_deletion_window_days, opts=opts)
+        aws.kms.Alias(f"{self._name}-{label}-alias", name=f"alias/estate-{self._args.env}-{label}",
+                      target_key_id=key.key_id, opts=pulumi.ResourceOptions(parent=self))
+        return key
+
+    def _bucket_name(self, label: str) -> str:
+        return f"estate-{self._args.env}-{label}-{self._args.account_id}"
+
+    def _bucket(self, label: str, opts: pulumi.ResourceOptions,
+                object_lock: bool = False) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
+        name, args = f"{self._name}-{label}", self._args
+        bucket = aws.s3.Bucket(name, bucket=self._bucket_name(label),
+                               object_lock_enabled=object_lock, force_destroy=False, opts=opts)
+        side = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self))
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-versioning", bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            opts=side)
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
+            ignore_public_acls=True, restrict_public_buckets=True, opts=side)
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership", bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=side)
+        return bucket, versioning
+
+    def _encrypt(self, bucket: aws.s3.Bucket, label: str, key: aws.kms.Key | None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        # server access logs can only be delivered to an SSE-S3 bucket, hence AES256 for audit
+        default = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+            sse_algorithm="aws:kms" if key else "AES256", kms_master_key_id=key.arn if key else None)
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{self._name}-{label}-encryption", bucket=bucket.id,
+            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=default, bucket_key_enabled=key is not None)],
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self)))
+
+    def _lifecycle(self, bucket: aws.s3.Bucket, label: str,
+                   rules: list[aws.s3.BucketLifecycleConfigurationRuleArgs],
+                   opts: pulumi.ResourceOptions | None = None) -> None:
+        aws.s3.BucketLifecycleConfiguration(
+            f"{self._name}-{label}-lifecycle", bucket=bucket.id, rules=rules,
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self)))
+
+    def _policy(self, bucket: aws.s3.Bucket, label: str, document: pulumi.Output[str],
+                opts: pulumi.ResourceOptions | None = None) -> aws.s3.BucketPolicy:
+        return aws.s3.BucketPolicy(f"{self._name}-{label}-policy", bucket=bucket.id, policy=document,
+                                   opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self)))
+
+    def _audit_policy(self, arn: str) -> str:
+        account = self._args.account_id
+        source = {"StringEquals": {"aws:SourceAccount": account}}
+        statements: list[dict[str, Any]] = [
+            {"Sid": "TlsOnly", "Effect": "Deny", "Principal": EVERYONE, "Action": "s3:*",
+             "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            *({"Sid": f"AccessLogs{label.title()}", "Effect": "Allow",
+               "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
+               "Resource": f"{arn}/access-logs/{label}/*",
+               "Condition": {"StringEquals": {"aws:SourceAccount": account},
+                             "ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{self._bucket_name(label)}"}}}
+              for label in LOGGED),
+            {"Sid": "TrailAcl", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+             "Action": "s3:GetBucketAcl", "Resource": arn, "Condition": source},
+            {"Sid": "TrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+             "Action": "s3:PutObject", "Resource": f"{arn}/cloudtrail/AWSLogs/{account}/*", "Condition": source},
+        ]
+        return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+    def _upload_role(self, ingest: aws.s3.Bucket, key: aws.kms.Key) -> aws.iam.Role:
+        """One role for every dock; IAM Roles Anywhere maps the dock's certificate (issued by the
+        force's private CA, OU = site id) to a principal tag that confines it to its site prefix."""
+        child = pulumi.ResourceOptions(parent=self)
+        anchor = aws.rolesanywhere.TrustAnchor(
+            f"{self._name}-docks-anchor", name=f"estate-{self._args.env}-bwv-docks", enabled=True,
+            source=aws.rolesanywhere.TrustAnchorSourceArgs(
+                source_type="AWS_ACM_PCA",
+                source_data=aws.rolesanywhere.TrustAnchorSourceSourceDataArgs(
+                    acm_pca_arn=self._args.private_ca_arn)),
+            opts=child)
+        trust = anchor.arn.apply(lambda anchor_arn: json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+            "Condition": {"ArnEquals": {"aws:SourceArn": anchor_arn}}}]}))
+        role = aws.iam.Role(f"{self._name}-docks-role", name=f"estate-{self._args.env}-bwv-dock-upload",
+                            assume_role_policy=trust, max_session_duration=3600, opts=child)
+        policy = pulumi.Output.all(ingest.arn, key.arn).apply(lambda a: json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Sid": "OwnSitePrefixOnly", "Effect": "Allow", "Action": "s3:PutObject",
+                 "Resource": f"{a[0]}/{SITE_TAG}/*"},
+                {"Sid": "EncryptWithIngestKey", "Effect": "Allow",
+                 "Action": ["kms:GenerateDataKey", "kms:Encrypt"], "Resource": a[1]}]}))
+        aws.iam.RolePolicy(f"{self._name}-docks-put", role=role.name, policy=policy, opts=child)
+        aws.rolesanywhere.Profile(f"{self._name}-docks-profile", name=f"estate-{self._args.env}-bwv-docks",
+                                  enabled=True, role_arns=[role.arn], duration_seconds=3600, opts=child)
+        return role

@@ -1,0 +1,134 @@
+"""The one mocks class for running the stack program without the Pulumi engine or AWS.
+
+`EstateMocks()` records every declared resource and answers with plausible ids and ARNs (what
+`estate plan` needs). `EstateMocks(backend=MotoBackend(...))` additionally creates each resource
+whose type moto emulates in moto through boto3 and returns moto's ids, so tests can assert real
+AWS state; types moto lacks (Chime, Direct Connect, Roles Anywhere) stay plain mocks, and the
+mocks say which was which. `run_program` runs a program under the mocks and waits for it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import settings
+from pulumi.runtime.mocks import MockMonitor
+
+from estate.cloud.moto_backend import MotoBackend
+
+
+@dataclass
+class Declared:
+    """One resource the program declared: its type, name, inputs and what the mocks answered."""
+
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    custom: bool
+    id: str = ""
+    state: dict[str, Any] = field(default_factory=dict)
+    backed: bool = False  # created in moto
+    urn: str = ""
+    parent: str = ""
+
+
+def _service(typ: str) -> tuple[str, str]:
+    package_module, _, kind = typ.rpartition(":")
+    return package_module.split(":")[-1].split("/")[0], kind[:1].lower() + kind[1:]
+
+
+def plain_outputs(typ: str, name: str, inputs: dict[str, Any], account: str) -> tuple[str, dict[str, Any]]:
+    """Computed outputs a provider would fill in, enough for the program's `apply`s."""
+    service, kind = _service(typ)
+    ident = str(inputs.get("bucket") or inputs.get("name") or f"{name}-id")
+    state: dict[str, Any] = {"arn": f"arn:aws:{service}:eu-west-2:{account}:{kind}/{ident}"}
+    if typ == "aws:s3/bucket:Bucket":
+        state["arn"] = f"arn:aws:s3:::{ident}"
+        state["bucket"] = ident
+    elif typ == "aws:lb/loadBalancer:LoadBalancer":
+        state.update(dnsName=f"{ident}.elb.eu-west-2.amazonaws.com", zoneId="ZD4D7Y8KGAS4G")
+    elif typ == "aws:route53/zone:Zone":
+        state["zoneId"] = f"Z{abs(hash(ident)) % 10**12:012d}"
+    elif typ == "aws:kms/key:Key":
+        state["keyId"] = f"{name}-id"
+    elif typ == "aws:chime/voiceConnector:VoiceConnector":
+        state["outboundHostName"] = f"{ident}.voiceconnector.chime.aws"
+    return ident if typ == "aws:s3/bucket:Bucket" else f"{name}-id", state
+
+
+class EstateMocks(pulumi.runtime.Mocks):
+    def __init__(self, backend: MotoBackend | None = None, account: str = "123456789012") -> None:
+        self.backend = backend
+        self.account = account
+        self.declared: dict[tuple[str, str], Declared] = {}
+        self._lock = threading.Lock()
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        record = Declared(args.typ, args.name, inputs, bool(args.custom))
+        if not args.custom:
+            record.id = ""
+        elif self.backend is not None and self.backend.handles(args.typ):
+            record.id, extra = self.backend.create(args.typ, args.name, inputs)
+            record.state, record.backed = {**inputs, **extra}, True
+        else:
+            record.id, extra = plain_outputs(args.typ, args.name, inputs, self.account)
+            record.state = {**inputs, **extra}
+        with self._lock:
+            self.declared[(args.typ, args.name)] = record
+        return record.id or None, record.state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None  # the program reads no data sources: AZs and account come from settings
+
+    def custom(self) -> list[Declared]:
+        return sorted((d for d in self.declared.values() if d.custom), key=lambda d: (d.typ, d.name))
+
+    def types(self, backed: bool) -> set[str]:
+        return {d.typ for d in self.declared.values() if d.custom and d.backed == backed}
+
+
+class TreeMonitor(MockMonitor):
+    """The SDK's mock monitor, also noting each resource's URN and parent for the plan's tree."""
+
+    def __init__(self, mocks: EstateMocks) -> None:
+        super().__init__(mocks)
+        self.estate_mocks = mocks
+        self.stack_urn = ""
+        self.links: dict[tuple[str, str], tuple[str, str]] = {}
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        response = super().RegisterResource(request)
+        with self._lock:
+            if request.type == "pulumi:pulumi:Stack":
+                self.stack_urn = response.urn
+            self.links[(request.type, request.name)] = (response.urn, request.parent)
+        return response
+
+    def link(self) -> list[Declared]:
+        """Every declared resource with its URN and parent URN filled in."""
+        resources = list(self.estate_mocks.declared.values())
+        for record in resources:
+            record.urn, record.parent = self.links.get((record.typ, record.name), ("", ""))
+        return resources
+
+
+def run_program(mocks: EstateMocks, project: str, stack: str, config: dict[str, str],
+                program: Callable[[], None]) -> TreeMonitor:
+    """Run `program` as stack `stack` under `mocks` with `config`, waiting for every resource.
+
+    The config is process-global in the SDK, so it is replaced for every run; mocks are set
+    before the program declares anything (a resource declared earlier would never reach them).
+    """
+    pulumi.runtime.set_all_config(config)
+    settings.ROOT.set(None)  # a fresh root stack per run, named for this stack
+    monitor = TreeMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.test(program)()
+    monitor.link()
+    return monitor

@@ -1,0 +1,90 @@
+"""The stack program: settings from the stack config, sizes from the inventory, one component
+per tier, and the outputs operators need. `stacks/__main__.py`, `estate plan` and the tests all
+run this same function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+from pulumi.runtime.config import CONFIG, get_config_env
+
+from estate.cloud.connectivity import Connectivity, ConnectivityArgs
+from estate.cloud.evidence import EvidenceArgs, EvidenceStore
+from estate.cloud.settings import StackSettings, check_against_inventory, parse_settings
+from estate.cloud.sizes import StackSizes, stack_sizes
+from estate.cloud.voice import VoiceArgs, VoiceTier
+from estate.capacity import plan_capacity
+from estate.inventory.inventory import Inventory
+from estate.paths import PROJECT_ROOT
+from estate.validate import load_inventory
+
+
+@dataclass(frozen=True)
+class StackInputs:
+    settings: StackSettings
+    inventory: Inventory
+    sizes: StackSizes
+
+
+def config_values() -> dict[str, str]:
+    """Every config value the engine passed, so an unknown `estate:` key can be refused."""
+    return {**get_config_env(), **CONFIG.get()}
+
+
+def prepare(stack: str, values: dict[str, str], project_dir: Path = PROJECT_ROOT) -> StackInputs:
+    """Parse and cross-check the settings and size the tiers; no resource is declared here."""
+    settings = parse_settings(stack, values)
+    inventory = load_inventory(settings.inventory_path(project_dir))
+    check_against_inventory(settings, inventory)
+    report = plan_capacity(inventory, stack, settings.capacity())
+    sizes = stack_sizes(inventory, stack, report, az_count=settings.network.az_count,
+                        channels_per_sbc=settings.voice.channels_per_sbc,
+                        calls_per_call_control=settings.voice.calls_per_call_control)
+    return StackInputs(settings, inventory, sizes)
+
+
+def define_stack(inputs: StackInputs) -> None:
+    settings, inventory, sizes = inputs.settings, inputs.inventory, inputs.sizes
+    env = settings.stack
+    environment = inventory.environment(env)
+    net, voice = settings.network, settings.voice
+    connectivity = Connectivity(f"{env}-connectivity", ConnectivityArgs(
+        env=env, vpc_cidr=net.vpc_cidr, azs=net.azs, transit_gateway_asn=net.transit_gateway_asn,
+        site_supernet=environment.supernet, vpn_hubs=net.vpn_hubs,
+        direct_connect_gateway_id=net.direct_connect_gateway_id))
+    ports = inventory.estate.voice
+    tier = VoiceTier(f"{env}-voice", VoiceArgs(
+        env=env, vpc_id=connectivity.vpc_id, vpc_cidr=str(net.vpc_cidr),
+        subnet_ids=list(connectivity.subnet_ids), voice_subnets=sizes.voice_subnets,
+        sip_domain=ports.sip_domain, sip_subdomain=voice.sip_subdomain,
+        sip_port=ports.sip_ports.udp_tcp, sips_port=ports.sip_ports.tls,
+        rtp_first=ports.rtp_ports.first, rtp_last=ports.rtp_ports.last,
+        sbc=sizes.sbc, call_control=sizes.call_control,
+        sbc_instance_type=voice.sbc_instance_type,
+        call_control_instance_type=voice.call_control_instance_type,
+        ami_id=voice.ami_id, private_ca_arn=voice.private_ca_arn))
+    store = EvidenceStore(f"{env}-evidence", EvidenceArgs(
+        env=env, account_id=environment.aws_account, settings=settings.evidence,
+        private_ca_arn=voice.private_ca_arn, ingest_retained_bytes=sizes.ingest_retained_bytes))
+    totals = sizes.capacity.totals
+    pulumi.export("transitGatewayId", connectivity.transit_gateway_id)
+    pulumi.export("vpcId", connectivity.vpc_id)
+    pulumi.export("sipFqdn", f"{voice.sip_subdomain}.{ports.sip_domain}")
+    pulumi.export("nlbDnsName", tier.nlb_dns_name)
+    pulumi.export("voiceConnectorHost", tier.voice_connector_host)
+    pulumi.export("ingestBucket", store.ingest_bucket)
+    pulumi.export("evidentialBucket", store.evidential_bucket)
+    pulumi.export("sizing", {
+        "sites": totals.sites, "concurrentCalls": totals.channels,
+        "sbcPerAz": sizes.sbc.per_az, "callControlPerAz": sizes.call_control.per_az,
+        "videoTbPerDay": round(totals.video_tb_per_day, 2),
+        "ingestRetainedTb": round(totals.ingest_retained_tb, 1),
+        "ingestGbpsInWindow": round(totals.ingest_gbps_in_window, 2),
+    })
+
+
+def main() -> None:
+    """What `stacks/__main__.py` runs under the Pulumi engine (or the mocks)."""
+    define_stack(prepare(pulumi.get_stack(), config_values()))
