@@ -34,6 +34,7 @@ class Declared:
     backed: bool = False  # created in moto
     urn: str = ""
     parent: str = ""
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _service(typ: str) -> tuple[str, str]:
@@ -99,7 +100,7 @@ class TreeMonitor(MockMonitor):
         super().__init__(mocks)
         self.estate_mocks = mocks
         self.stack_urn = ""
-        self.links: dict[tuple[str, str], tuple[str, str]] = {}
+        self.links: dict[tuple[str, str], tuple[str, str, dict[str, list[str]]]] = {}
         self._lock = threading.Lock()
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
@@ -107,14 +108,16 @@ class TreeMonitor(MockMonitor):
         with self._lock:
             if request.type == "pulumi:pulumi:Stack":
                 self.stack_urn = response.urn
-            self.links[(request.type, request.name)] = (response.urn, request.parent)
+            deps = {key: list(value.urns) for key, value in request.propertyDependencies.items()}
+            self.links[(request.type, request.name)] = (response.urn, request.parent, deps)
         return response
 
     def link(self) -> list[Declared]:
         """Every declared resource with its URN and parent URN filled in."""
         resources = list(self.estate_mocks.declared.values())
         for record in resources:
-            record.urn, record.parent = self.links.get((record.typ, record.name), ("", ""))
+            record.urn, record.parent, record.property_dependencies = self.links.get(
+                (record.typ, record.name), ("", "", {}))
         return resources
 
 
