@@ -1,0 +1,59 @@
+"""Fixtures for the stack tests: moto with fake credentials, and the stack program run once per
+environment under the moto-backed mocks. The terminal summary says which declared types were
+created in moto and which stayed plain mocks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from moto import mock_aws
+
+from estate.cloud.mocks import EstateMocks, TreeMonitor, run_program
+from estate.cloud.moto_backend import MotoBackend
+from estate.cloud.program import StackInputs, main, prepare
+from estate.cloud.settings import read_stack_config
+from estate.paths import PROJECT_ROOT
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+BACKED: set[str] = set()
+PLAIN: set[str] = set()
+
+
+@dataclass(frozen=True)
+class DeployedStack:
+    env: str
+    inputs: StackInputs
+    mocks: EstateMocks
+    monitor: TreeMonitor
+
+
+def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-2")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture(scope="module", params=ENVIRONMENTS)
+def stack(request: pytest.FixtureRequest) -> Iterator[DeployedStack]:
+    """One stack per environment, declared once into its own moto and shared by the module's
+    tests (declaring it is the slow part)."""
+    env: str = request.param
+    with pytest.MonkeyPatch.context() as monkeypatch, mock_aws():
+        fake_credentials(monkeypatch)
+        config = read_stack_config(PROJECT_ROOT, env)
+        mocks = EstateMocks(MotoBackend())
+        monitor = run_program(mocks, "estate", env, config, main)
+        BACKED.update(mocks.types(backed=True))
+        PLAIN.update(mocks.types(backed=False))
+        yield DeployedStack(env, prepare(env, config), mocks, monitor)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not BACKED and not PLAIN:
+        return
+    terminalreporter.section("stack mocks")
+    terminalreporter.write_line(f"moto-backed ({len(BACKED)}): " + ", ".join(sorted(BACKED)))
+    terminalreporter.write_line(f"plain mocks ({len(PLAIN)}): " + ", ".join(sorted(PLAIN)))

@@ -1,0 +1,143 @@
+"""Each environment's stack, declared under moto-backed mocks, asserted through boto3."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from estate.cloud.sizes import voice_subnets
+from tests.stacks.conftest import DeployedStack
+
+# pulumi_aws warns about its own deprecated aliases on import; nothing here uses them
+pytestmark = [pytest.mark.stack, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+REGION = "eu-west-2"
+
+
+def client(service: str) -> Any:
+    return boto3.client(service, region_name=REGION)
+
+
+def bucket(stack: DeployedStack, label: str) -> str:
+    return f"estate-{stack.env}-{label}-{stack.inputs.inventory.environment(stack.env).aws_account}"
+
+
+def test_every_moto_type_was_created_in_moto(stack: DeployedStack) -> None:
+    plain = stack.mocks.types(backed=False)
+    assert plain <= {"aws:chime/voiceConnector:VoiceConnector", "aws:rolesanywhere/trustAnchor:TrustAnchor",
+                     "aws:rolesanywhere/profile:Profile",
+                     "aws:directconnect/gatewayAssociation:GatewayAssociation"}
+    assert len(stack.mocks.types(backed=True)) > 30
+
+
+def test_evidential_bucket_lock_and_retention(stack: DeployedStack) -> None:
+    s3, evidence = client("s3"), stack.inputs.settings.evidence
+    lock = s3.get_object_lock_configuration(Bucket=bucket(stack, "evidential"))["ObjectLockConfiguration"]
+    assert lock["ObjectLockEnabled"] == "Enabled"
+    retention = lock["Rule"]["DefaultRetention"]
+    assert retention["Mode"] == evidence.evidential_lock_mode
+    assert retention["Days"] == evidence.evidential_retention_days
+    assert not retention.get("Years")
+    assert evidence.evidential_lock_mode == ("COMPLIANCE" if stack.env == "prod" else "GOVERNANCE")
+    assert s3.get_bucket_versioning(Bucket=bucket(stack, "evidential"))["Status"] == "Enabled"
+
+
+def test_locked_object_cannot_be_deleted(stack: DeployedStack) -> None:
+    s3, name = client("s3"), bucket(stack, "evidential")
+    policy = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])
+    assert {"TlsOnly", "KmsOnly", "ThisKeyOnly"} <= {st["Sid"] for st in policy["Statement"]}
+    # moto denies every object call once a policy statement has a Condition: test the lock without it
+    s3.delete_bucket_policy(Bucket=name)
+    version = s3.put_object(Bucket=name, Key="MPS-0004/cam-17/clip.mp4", Body=b"footage")["VersionId"]
+    head = s3.head_object(Bucket=name, Key="MPS-0004/cam-17/clip.mp4")
+    assert head["ObjectLockMode"] == stack.inputs.settings.evidence.evidential_lock_mode
+    with pytest.raises(ClientError, match="AccessDenied"):
+        s3.delete_object(Bucket=name, Key="MPS-0004/cam-17/clip.mp4", VersionId=version)
+
+
+def test_ingest_lifecycle_expires_after_retention(stack: DeployedStack) -> None:
+    rules = client("s3").get_bucket_lifecycle_configuration(Bucket=bucket(stack, "ingest"))["Rules"]
+    expiry = [r for r in rules if r["ID"] == "expire-non-evidential"]
+    assert expiry and expiry[0]["Status"] == "Enabled"
+    assert expiry[0]["Expiration"]["Days"] == stack.inputs.settings.evidence.ingest_retention_days
+
+
+@pytest.mark.parametrize("label", ["audit", "ingest", "evidential"])
+def test_encryption_and_public_access_block(stack: DeployedStack, label: str) -> None:
+    s3, name = client("s3"), bucket(stack, label)
+    block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+    rule = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    default = rule["ApplyServerSideEncryptionByDefault"]
+    if label == "audit":
+        assert default["SSEAlgorithm"] == "AES256"  # access logs cannot land in an SSE-KMS bucket
+    else:
+        assert default["SSEAlgorithm"] == "aws:kms" and rule["BucketKeyEnabled"] is True
+        key = client("kms").describe_key(KeyId=default["KMSMasterKeyID"])["KeyMetadata"]["KeyId"]
+        assert client("kms").get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] is True
+
+
+def test_sip_and_rtp_only_from_site_voice_subnets(stack: DeployedStack) -> None:
+    ec2 = client("ec2")
+    expected = {str(s.network) for s in voice_subnets(stack.inputs.inventory, stack.env)}
+    lists = ec2.describe_managed_prefix_lists(Filters=[{"Name": "prefix-list-name",
+                                                        "Values": [f"estate-{stack.env}-site-voice-subnets"]}])
+    prefix_list = lists["PrefixLists"][0]["PrefixListId"]
+    entries = ec2.get_managed_prefix_list_entries(PrefixListId=prefix_list)["Entries"]
+    assert {e["Cidr"] for e in entries} == expected
+    groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"estate-{stack.env}-*"]}])
+    own_groups = {g["GroupId"] for g in groups["SecurityGroups"]}
+    checked = 0
+    for group in groups["SecurityGroups"]:
+        for permission in group["IpPermissions"]:
+            assert permission["IpRanges"] == [] and permission.get("Ipv6Ranges", []) == []
+            sources = {p["PrefixListId"] for p in permission.get("PrefixListIds", [])} | \
+                {p["GroupId"] for p in permission.get("UserIdGroupPairs", [])}
+            assert sources and sources <= {prefix_list} | own_groups
+            checked += 1
+    assert checked == 7
+
+
+def test_fleets_sized_from_capacity(stack: DeployedStack) -> None:
+    sizes = stack.inputs.sizes
+    groups = {g["AutoScalingGroupName"]: g for g in client("autoscaling").describe_auto_scaling_groups()[
+        "AutoScalingGroups"]}
+    for label, fleet in (("sbc", sizes.sbc), ("call-control", sizes.call_control)):
+        group = groups[f"estate-{stack.env}-{label}"]
+        assert (group["MinSize"], group["DesiredCapacity"], group["MaxSize"]) == \
+            (fleet.desired, fleet.desired, fleet.maximum)
+        assert len(group["VPCZoneIdentifier"].split(",")) == stack.inputs.settings.network.az_count
+    calls = sizes.capacity.totals.channels
+    per_az_capacity = (sizes.sbc.per_az - 1) * stack.inputs.settings.voice.channels_per_sbc
+    assert per_az_capacity * sizes.sbc.az_count >= calls  # N carries the load; +1 spare per AZ
+
+
+def test_srv_records_point_at_the_nlb(stack: DeployedStack) -> None:
+    route53 = client("route53")
+    domain = stack.inputs.inventory.estate.voice.sip_domain
+    zone = route53.list_hosted_zones_by_name(DNSName=domain)["HostedZones"][0]
+    assert zone["Config"]["PrivateZone"] is True
+    records = route53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+    nlb = client("elbv2").describe_load_balancers(Names=[f"estate-{stack.env}-sip"])["LoadBalancers"][0]
+    assert nlb["Scheme"] == "internal"
+    fqdn = f"sip.{domain}."
+    alias = next(r for r in records if r["Name"] == fqdn and r["Type"] == "A")
+    assert alias["AliasTarget"]["DNSName"].rstrip(".") == nlb["DNSName"]
+    srv = {r["Name"]: r["ResourceRecords"][0]["Value"] for r in records if r["Type"] == "SRV"}
+    assert srv == {f"_sip._udp.{domain}.": f"10 100 5060 {fqdn}", f"_sip._tcp.{domain}.": f"10 100 5060 {fqdn}",
+                   f"_sips._tcp.{domain}.": f"10 100 5061 {fqdn}"}
+    listeners = client("elbv2").describe_listeners(LoadBalancerArn=nlb["LoadBalancerArn"])["Listeners"]
+    assert sorted((x["Protocol"], x["Port"]) for x in listeners) == [("TCP", 5060), ("TLS", 5061), ("UDP", 5060)]
+
+
+def test_transit_gateway_vpns_and_trail(stack: DeployedStack) -> None:
+    ec2 = client("ec2")
+    hubs = stack.inputs.settings.network.vpn_hubs
+    vpns = ec2.describe_vpn_connections()["VpnConnections"]
+    assert len(vpns) == len(hubs) and all(v.get("TransitGatewayId") for v in vpns)
+    trail = client("cloudtrail").get_event_selectors(TrailName=f"estate-{stack.env}-evidence")
+    values = trail["EventSelectors"][0]["DataResources"][0]["Values"]
+    assert values == [f"arn:aws:s3:::{bucket(stack, 'evidential')}/"]
