@@ -153,22 +153,30 @@ def _retryable(exc: BaseException) -> bool:
     from netmiko import NetmikoAuthenticationException, NetmikoTimeoutException
     from paramiko.ssh_exception import BadHostKeyException, SSHException  # type: ignore[import-untyped]
 
-    if isinstance(exc, NetmikoAuthenticationException | BadHostKeyException):
-        return False
-    if isinstance(exc, SSHException) and "not found in known_hosts" in str(exc):
+    if isinstance(exc, NetmikoAuthenticationException | BadHostKeyException) or _host_key_problem(exc):
         return False
     return isinstance(exc, NetmikoTimeoutException | SSHException | OSError | EOFError)
 
 
+def _host_key_problem(exc: BaseException) -> str | None:
+    """netmiko wraps paramiko's host key errors in its timeout exception: read the message."""
+    text = str(exc)
+    if "does not match" in text and "Host key" in text:
+        return "changed"
+    if "not found in known_hosts" in text:
+        return "unknown"
+    return None
+
+
 def describe_error(exc: BaseException) -> str:
     from netmiko import NetmikoAuthenticationException, NetmikoTimeoutException
-    from paramiko.ssh_exception import BadHostKeyException, SSHException
+    from paramiko.ssh_exception import BadHostKeyException
 
-    if isinstance(exc, BadHostKeyException):
+    if isinstance(exc, BadHostKeyException) or _host_key_problem(exc) == "changed":
         return "host key mismatch: the device's key differs from known_hosts (refused)"
     if isinstance(exc, NetmikoAuthenticationException):
         return "authentication failed"
-    if isinstance(exc, SSHException) and "not found in known_hosts" in str(exc):
+    if _host_key_problem(exc) == "unknown":
         return "unknown host key: not in known_hosts (use --trust-on-first-use to accept it)"
     if isinstance(exc, NetmikoTimeoutException):
         return f"timeout: {str(exc).splitlines()[0] if str(exc) else 'no answer'}"
