@@ -232,16 +232,18 @@ def _distribute(site: Site, plan: SitePlan, switches: list[str]) -> dict[str, li
         EdgeKind.DESKTOP: "Desktop {:03d}",
     }
     turn = 0
+    lists = [by_switch[name] for name in switches]
     for kind, count in plan.edge.items():
+        port_kind = PortKind(kind.value)  # once per kind: this loop runs for every edge port
+        label = labels.get(kind, "")
         for number in range(1, count + 1):
-            switch = switches[turn % len(switches)]
-            turn += 1
             if kind is EdgeKind.AP:
                 name = ap_name(site.site_id, number)
-                port = Port("", PortKind.AP, f"AP {name}", peer=name)
+                port = Port("", port_kind, f"AP {name}", peer=name)
             else:
-                port = Port("", PortKind(kind.value), labels[kind].format(number))
-            by_switch[switch].append(port)
+                port = Port("", port_kind, label.format(number))
+            lists[turn % len(lists)].append(port)
+            turn += 1
     return by_switch
 
 

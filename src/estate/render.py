@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from ipaddress import IPv4Interface
@@ -39,6 +40,7 @@ ENTRY_TEMPLATES: dict[Role, str] = {
     Role.WLC_GLOBAL: "c9800/wlc_global.j2",
 }
 MANIFEST = "manifest.json"
+WRITE_THREADS = 4
 WLC_SITE_FILE = "wlc-site.cfg"
 
 
@@ -195,18 +197,13 @@ def write_artifacts(artifacts: list[Artifact], out: Path) -> WriteSummary:
     """Write what changed, remove what the previous manifest had in scope and this one lacks,
     and write each environment's manifest last."""
     summary = WriteSummary(out)
-    made: set[Path] = set()
-    for artifact in artifacts:
-        target = out / artifact.relpath
-        data = artifact.text.encode()
-        if target.is_file() and target.read_bytes() == data:
-            summary.unchanged.append(artifact.relpath)
-            continue
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        _atomic_write(target, data, mkdir=False)
-        summary.written.append(artifact.relpath)
+    for folder in sorted({(out / a.relpath).parent for a in artifacts}):
+        folder.mkdir(parents=True, exist_ok=True)
+    # file creation is metadata-bound, not CPU-bound: a few threads overlap the waits
+    with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
+        changed = list(pool.map(lambda a: _write_if_changed(out / a.relpath, a.text.encode()), artifacts))
+    for artifact, was_written in zip(artifacts, changed, strict=True):
+        (summary.written if was_written else summary.unchanged).append(artifact.relpath)
     for env in sorted({a.env for a in artifacts}):
         manifest = out / env / MANIFEST
         entries = {a.relpath: _manifest_entry(a) for a in artifacts if a.env == env}
@@ -217,6 +214,16 @@ def write_artifacts(artifacts: list[Artifact], out: Path) -> WriteSummary:
         if not (manifest.is_file() and manifest.read_bytes() == data):
             _atomic_write(manifest, data)
     return summary
+
+
+def _write_if_changed(target: Path, data: bytes) -> bool:
+    try:
+        if target.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    _atomic_write(target, data, mkdir=False)
+    return True
 
 
 def _manifest_entry(artifact: Artifact) -> dict[str, str | None]:

@@ -1,0 +1,160 @@
+"""Render benchmark: `estate render --env prod` as a cold process against a Nornir baseline.
+
+(a) wall time of `estate render --env prod --out <tmp>` in a fresh subprocess: interpreter start,
+    validate, render and write of every device (and its peak memory);
+(b) in this process, the same templates for the same devices rendered by Nornir: one
+    `nornir_jinja2` `template_file` task per host on the default threaded runner, hosts built in
+    code from the same device models with the same context as host data. Timed: inventory build
+    (device models, contexts, Nornir hosts) + run. The Nornir side is given the inventory already
+    validated and writes nothing, so the ratio flatters the baseline.
+
+Run: `python benchmarks/bench_render.py` (not part of `make test`).
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ENV = "prod"
+TARGET_SECONDS = 2.0
+TARGET_RATIO = 2.0
+TARGET_MB = 500
+RUNS = 3
+
+
+def estate_cold(out: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB, of every child so far) of a cold `estate render` process."""
+    estate = Path(sys.executable).with_name("estate")
+    command = [str(estate)] if estate.exists() else [sys.executable, "-m", "estate.cli.main"]
+    started = time.perf_counter()
+    subprocess.run([*command, "render", "--env", ENV, "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kilobytes on Linux
+    return elapsed, peak_kb / 1024
+
+
+def nornir_baseline(shared_env: bool) -> tuple[float, float, float, dict[str, str]]:
+    """(inventory build seconds, run seconds, total, {relpath: text}).
+
+    `shared_env=False` is template_file's documented default (`path=`): a new Jinja environment
+    per host, so every host compiles its templates. `shared_env=True` hands every task estate's
+    one compiled environment (`jinja_env=`): the best case for the baseline."""
+    from nornir.core import Nornir
+    from nornir.core.configuration import Config
+    from nornir.core.inventory import Defaults, Groups, Host, Hosts, Inventory
+    from nornir.core.task import Task
+    from nornir.plugins.runners import ThreadedRunner
+    from nornir_jinja2.plugins.tasks import template_file
+
+    from estate.device_model import Role, build_site
+    from estate.paths import DEFAULT_INVENTORY, TEMPLATES_DIR
+    from estate.render import ENTRY_TEMPLATES, WLC_SITE_FILE, Renderer, _filters
+    from estate.render_context import env_views, switch_contexts, wlc_global_context, wlc_site_context
+    from estate.validate import load_inventory
+
+    inventory = load_inventory(DEFAULT_INVENTORY)
+    environment = Renderer().environment  # the same strict environment and filters
+
+    started = time.perf_counter()
+    views = env_views(inventory, ENV)
+    hosts = Hosts()
+
+    def add(name: str, role: Role, relpath: str, context: dict[str, Any]) -> None:
+        data = {"template": ENTRY_TEMPLATES[role], "relpath": relpath, "context": context}
+        hosts[name] = Host(name=name, data=data)
+
+    add(views.wlc.hostname, Role.WLC_GLOBAL, f"{ENV}/wlc/{views.wlc.hostname}.cfg", wlc_global_context(views))
+    for site in inventory.env_sites(ENV):
+        model = build_site(inventory, ENV, site)
+        sid = site.site_id
+        for switch, context in switch_contexts(views, model):
+            add(switch.hostname, switch.role, f"{ENV}/{sid}/{switch.hostname}.cfg", context)
+        if model.wlc is not None:
+            add(f"{model.wlc.wlc_hostname}@{sid}", Role.WLC_SITE, f"{ENV}/{sid}/{WLC_SITE_FILE}",
+                wlc_site_context(views, model, model.wlc))
+    nornir = Nornir(inventory=Inventory(hosts=hosts, groups=Groups(), defaults=Defaults()),
+                    runner=ThreadedRunner(), config=Config())
+    built = time.perf_counter()
+
+    def render(task: Task) -> None:
+        how: dict[str, Any] = (
+            {"jinja_env": environment} if shared_env
+            else {"path": str(TEMPLATES_DIR), "jinja_filters": _filters()}
+        )
+        task.run(task=template_file, template=task.host["template"], **how, **task.host["context"])
+
+    results = nornir.run(task=render)
+    finished = time.perf_counter()
+    if results.failed:
+        raise SystemExit(f"nornir run failed on {sorted(results.failed_hosts)}")
+    texts = {nornir.inventory.hosts[name]["relpath"]: result[1].result for name, result in results.items()}
+    return built - started, finished - built, finished - started, texts
+
+
+def estate_in_process() -> float:
+    """What the Nornir side does, done by estate: models, contexts, render (no validate, no write)."""
+    from estate.paths import DEFAULT_INVENTORY
+    from estate.render import render_environment
+    from estate.validate import load_inventory
+
+    inventory = load_inventory(DEFAULT_INVENTORY)
+    started = time.perf_counter()
+    render_environment(inventory, ENV)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
+        # fresh output folders: a cold run writes every file; best of RUNS against machine noise
+        runs = [estate_cold(Path(tmp) / f"out{n}")[0] for n in range(RUNS)]
+        estate_seconds, median = min(runs), statistics.median(runs)
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KB on Linux
+        out = Path(tmp) / "out0"
+        written = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
+                   for p in out.rglob("*.cfg")}
+    build, run, nornir_seconds, texts = nornir_baseline(shared_env=False)
+    shared_build, shared_run, shared_seconds, shared_texts = nornir_baseline(shared_env=True)
+    in_process = estate_in_process()
+    # template_file's own environment has no keep_trailing_newline, so partials run into the next
+    # line: the same text but for line breaks. The shared environment gives identical bytes.
+    same = {k: v.replace("\n", "") for k, v in texts.items()} == {
+        k: v.replace("\n", "") for k, v in written.items()}
+    same_shared = shared_texts == written
+    ratio = nornir_seconds / estate_seconds
+    rows = [
+        (f"estate render, cold process, validate+render+write (best of {RUNS})", f"{estate_seconds:7.2f} s",
+         f"< {TARGET_SECONDS:.0f} s", estate_seconds < TARGET_SECONDS),
+        ("estate render, cold process (median)", f"{median:7.2f} s", "", None),
+        ("nornir template_file (path=, env per host): inventory build", f"{build:7.2f} s", "", None),
+        ("nornir template_file (path=, env per host): run", f"{run:7.2f} s", "", None),
+        ("nornir template_file (path=, env per host): total", f"{nornir_seconds:7.2f} s", "", None),
+        ("ratio nornir default / estate", f"{ratio:7.2f} x", f">= {TARGET_RATIO:.0f} x", ratio >= TARGET_RATIO),
+        ("nornir template_file (shared jinja_env): build + run",
+         f"{shared_seconds:7.2f} s", "", None),
+        ("  of which build / run", f"{shared_build:.2f} / {shared_run:.2f}", "", None),
+        ("estate in process, same work (models + contexts + render)", f"{in_process:7.2f} s", "", None),
+        ("ratio nornir shared env / estate in process", f"{shared_seconds / in_process:7.2f} x", "", None),
+        ("ratio nornir shared env / estate cold process", f"{shared_seconds / estate_seconds:7.2f} x", "",
+         None),
+        ("estate peak memory (maxrss)", f"{peak_mb:7.0f} MB", f"< {TARGET_MB} MB", peak_mb < TARGET_MB),
+        ("configs estate / nornir default / nornir shared",
+         f"{len(written)}/{len(texts)}/{len(shared_texts)}", "same", same and same_shared),
+    ]
+    print(f"render benchmark, environment {ENV}")
+    print(f"{'measure':<62} {'value':>14}  {'target':<9} ok")
+    print("-" * 92)
+    for name, value, target, ok in rows:
+        mark = "" if ok is None else ("yes" if ok else "NO")
+        print(f"{name:<62} {value:>14}  {target:<9} {mark}")
+    return 0 if same and same_shared else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
