@@ -37,6 +37,7 @@ from estate.inventory.inventory import Inventory
 from estate.inventory.models import VlanRole
 
 CLIENT_VLAN_ROLES = (VlanRole.DATA, VlanRole.VOICE, VlanRole.BWV, VlanRole.WIFI_CORP, VlanRole.GUEST)
+GUEST_ACL = "GUEST-IN"
 TACACS_GROUP = "AAA-TACACS"
 RADIUS_GROUP = "AAA-RADIUS"
 MGMT_SVI_SOURCE = "Vlan{}"
@@ -131,6 +132,7 @@ class SviView:
     description: str
     address: IPv4Interface
     helpers: bool  # relay DHCP to the estate's DHCP servers
+    acl_in: str | None = None  # the guest VLAN may reach DHCP, DNS and the internet only
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +161,7 @@ class SwitchView:
     ports: tuple[Port, ...]  # every physical port; `kind` is a PortKind (a str)
     port_channels: tuple[PortChannel, ...]
     svis: tuple[SviView, ...]
+    guest_acl: bool  # core of a site with a guest VLAN
     default_gateway: IPv4Address | None  # access switches only
     loopback: IPv4Interface | None  # core only
     wan_address: IPv4Interface | None  # core only, on the WAN port
@@ -258,19 +261,20 @@ def switch_view(model: SiteModel, switch: Switch, vlans: SwitchVlans, vlan_db: t
     # the model's ports and port-channels are already plain frozen dataclasses: no copies
     if switch.role is Role.CORE:
         svis = tuple(
-            SviView(s.vlan_id, s.name, _gateway(s.network), s.role is not VlanRole.MANAGEMENT)
+            SviView(s.vlan_id, s.name, _gateway(s.network), s.role is not VlanRole.MANAGEMENT,
+                    GUEST_ACL if s.role is VlanRole.GUEST else None)
             for s in addressing.subnets
         )
         return SwitchView(
             switch.hostname, switch.role.value, switch.model, True, LOOPBACK, vlan_db, vlans,
-            switch.ports, switch.port_channels, svis, None,
+            switch.ports, switch.port_channels, svis, any(s.acl_in for s in svis), None,
             IPv4Interface((int(addressing.loopback), 32)), _iface(addressing.wan_local, addressing.wan_network),
             addressing.wan_peer,
         )
     svi = SviView(mgmt.vlan_id, mgmt.name, _iface(switch.mgmt_ip, mgmt.network), False)
     return SwitchView(
         switch.hostname, switch.role.value, switch.model, False, MGMT_SVI_SOURCE.format(mgmt.vlan_id),
-        vlan_db, vlans, switch.ports, switch.port_channels, (svi,), mgmt.gateway, None, None, None,
+        vlan_db, vlans, switch.ports, switch.port_channels, (svi,), False, mgmt.gateway, None, None, None,
     )
 
 
