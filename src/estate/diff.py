@@ -217,11 +217,14 @@ def compute_diff(
     running_text = to_placeholders(running_text, secrets or {})
     running = parse(running_text)
     intended = parse(intended_text)
-    remediation = running.config_to_get_to(intended).set_order_weight()
-    rollback = intended.config_to_get_to(running).set_order_weight()
-    future = running.future(remediation)
-    converged = configs_equal(future, intended)
-    rollback_converged = configs_equal(future.future(rollback), running)
+    try:
+        remediation = running.config_to_get_to(intended).set_order_weight()
+        rollback = intended.config_to_get_to(running).set_order_weight()
+        future = running.future(remediation)
+        converged = configs_equal(future, intended)
+        rollback_converged = configs_equal(future.future(rollback), running)
+    except Exception as exc:  # hier_config raises assorted errors on configs it cannot model
+        raise DiffError(f"{target}: cannot compute the change: {exc}") from exc
     unified = tuple(running.unified_diff(intended))
     added, removed = _count(unified)
     return DeviceDiff(
