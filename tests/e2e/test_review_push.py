@@ -45,8 +45,9 @@ def test_review_of_brownfield_matches_expected_remediation(fresh_lab: Lab, capsy
     # one site's WLC share never proposes removing another site's objects
     share = rows["mps-dev-wlc01@MPS-0042"]
     assert share["status"] == "changed"
-    assert all("MPS-0042" in line or line.strip() == "exit" or not line.startswith("no ")
-               for line in share["remediation"])  # type: ignore[union-attr]
+    share_lines = share["remediation"]
+    assert isinstance(share_lines, list)
+    assert all("MPS-0042" in line or line.strip() == "exit" or not line.startswith("no ") for line in share_lines)
     assert rows["mps-dev-wlc01@MPS-0024"]["status"] == "unchanged", json.dumps(rows["mps-dev-wlc01@MPS-0024"])
     assert rows["mps-dev-wlc01"]["status"] == "unchanged"
 
