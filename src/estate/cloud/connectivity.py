@@ -13,6 +13,11 @@ import pulumi_aws as aws
 from estate.cloud.settings import VpnHub
 
 TGW_SUBNET_PREFIX = 28  # AWS recommends small dedicated subnets for TGW attachments
+# IPsec proposals for both tunnels: IKEv2 only, AES-256-GCM, SHA-384, DH group 20 (NCSC-style)
+IKE_VERSIONS = ["ikev2"]
+CIPHERS = ["AES256-GCM-16"]
+INTEGRITY = ["SHA2-384"]
+DH_GROUPS = [20]
 
 
 @dataclass(frozen=True)
@@ -88,16 +93,15 @@ class Connectivity(pulumi.ComponentResource):
         gateway = aws.ec2.CustomerGateway(
             f"{name}-cgw-{hub.name}", bgp_asn=str(hub.bgp_asn), ip_address=str(hub.public_ip),
             type="ipsec.1", tags={**tags, "Name": hub.name}, opts=child)
-        strong = {"ike": ["ikev2"], "enc": ["AES256-GCM-16"], "integ": ["SHA2-384"], "dh": [20]}
         return aws.ec2.VpnConnection(
             f"{name}-vpn-{hub.name}", customer_gateway_id=gateway.id, transit_gateway_id=tgw.id,
             type="ipsec.1", static_routes_only=False,
-            tunnel1_ike_versions=strong["ike"], tunnel2_ike_versions=strong["ike"],
-            tunnel1_phase1_encryption_algorithms=strong["enc"],
-            tunnel2_phase1_encryption_algorithms=strong["enc"],
-            tunnel1_phase2_encryption_algorithms=strong["enc"],
-            tunnel2_phase2_encryption_algorithms=strong["enc"],
-            tunnel1_phase1_integrity_algorithms=strong["integ"],
-            tunnel2_phase1_integrity_algorithms=strong["integ"],
-            tunnel1_phase1_dh_group_numbers=strong["dh"], tunnel2_phase1_dh_group_numbers=strong["dh"],
+            tunnel1_ike_versions=IKE_VERSIONS, tunnel2_ike_versions=IKE_VERSIONS,
+            tunnel1_phase1_encryption_algorithms=CIPHERS,
+            tunnel2_phase1_encryption_algorithms=CIPHERS,
+            tunnel1_phase2_encryption_algorithms=CIPHERS,
+            tunnel2_phase2_encryption_algorithms=CIPHERS,
+            tunnel1_phase1_integrity_algorithms=INTEGRITY,
+            tunnel2_phase1_integrity_algorithms=INTEGRITY,
+            tunnel1_phase1_dh_group_numbers=DH_GROUPS, tunnel2_phase1_dh_group_numbers=DH_GROUPS,
             tags={**tags, "Name": f"estate-{hub.name}"}, opts=child)

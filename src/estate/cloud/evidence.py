@@ -152,7 +152,7 @@ class EvidenceStore(pulumi.ComponentResource):
 
     def _bucket(self, label: str, opts: pulumi.ResourceOptions,
                 object_lock: bool = False) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
-        name, args = f"{self._name}-{label}", self._args
+        name = f"{self._name}-{label}"
         bucket = aws.s3.Bucket(name, bucket=self._bucket_name(label),
                                object_lock_enabled=object_lock, force_destroy=False, opts=opts)
         side = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self))

@@ -104,7 +104,7 @@ class TreeMonitor(MockMonitor):
         self._lock = threading.Lock()
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]  # SDK untyped
         with self._lock:
             if request.type == "pulumi:pulumi:Stack":
                 self.stack_urn = response.urn
@@ -132,6 +132,6 @@ def run_program(mocks: EstateMocks, project: str, stack: str, config: dict[str, 
     settings.ROOT.set(None)  # a fresh root stack per run, named for this stack
     monitor = TreeMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.test(program)()
+    pulumi.runtime.test(program)()  # type: ignore[no-untyped-call]  # the SDK leaves it untyped
     monitor.link()
     return monitor

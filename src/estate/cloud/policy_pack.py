@@ -15,8 +15,11 @@ from estate.cloud.policy_rules import RULES, PlanResource, ResourceCheck, Rule, 
 
 
 def _resource(args: Any) -> PlanResource:
+    # stack validation passes PolicyResources, which carry property dependencies; resource
+    # validation args do not
+    deps = getattr(args, "property_dependencies", None) or {}
     return PlanResource(args.resource_type, args.name, args.props, getattr(args, "urn", ""),
-                        {k: [d.urn for d in v] for k, v in (getattr(args, "property_dependencies", None) or {}).items()})
+                        {key: [d.urn for d in found] for key, found in deps.items()})
 
 
 def _resource_validation(check: ResourceCheck) -> Any:

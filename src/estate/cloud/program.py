@@ -10,12 +10,12 @@ from pathlib import Path
 import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
 
+from estate.capacity import plan_capacity
 from estate.cloud.connectivity import Connectivity, ConnectivityArgs
 from estate.cloud.evidence import EvidenceArgs, EvidenceStore
 from estate.cloud.settings import StackSettings, check_against_inventory, parse_settings
 from estate.cloud.sizes import StackSizes, stack_sizes
 from estate.cloud.voice import VoiceArgs, VoiceTier
-from estate.capacity import plan_capacity
 from estate.inventory.inventory import Inventory
 from estate.paths import PROJECT_ROOT
 from estate.validate import load_inventory

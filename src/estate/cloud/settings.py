@@ -123,8 +123,8 @@ class StackSettings(Model):
     @model_validator(mode="after")
     def _prod_locks_for_good(self) -> StackSettings:
         if self.stack == "prod" and self.evidence.evidential_lock_mode != "COMPLIANCE":
-            raise ValueError("prod keeps evidence under COMPLIANCE lock: set "
-                             "evidence.evidentialLockMode: COMPLIANCE")
+            raise ValueError(f"{NAMESPACE}:evidence.evidentialLockMode must be COMPLIANCE in prod "
+                             "(prod keeps evidence under COMPLIANCE lock)")
         return self
 
     def capacity(self) -> CapacitySettings:
@@ -147,6 +147,8 @@ class StackSettings(Model):
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
+    if not loc:
+        return NAMESPACE  # a check across several keys; its message names them
     head, *rest = loc
     text = f"{NAMESPACE}:{head}"
     for part in rest:

@@ -109,11 +109,11 @@ class VoiceTier(pulumi.ComponentResource):
                                zone_id=zone.zone_id, name=f"{service.srv}.{args.sip_domain}",
                                type="SRV", ttl=300, records=[f"10 100 {service.port} {fqdn}."],
                                opts=child)
-        for label, group, fleet_size in (("call-control", cc, args.call_control), ("sbc", sbc, args.sbc)):
+        for label, asg, fleet_size in (("call-control", cc, args.call_control), ("sbc", sbc, args.sbc)):
             aws.cloudwatch.MetricAlarm(
                 f"{name}-{label}-in-service", name=f"estate-{args.env}-{label}-below-capacity",
                 namespace="AWS/AutoScaling", metric_name="GroupInServiceInstances",
-                dimensions={"AutoScalingGroupName": group.name}, statistic="Minimum", period=60,
+                dimensions={"AutoScalingGroupName": asg.name}, statistic="Minimum", period=60,
                 evaluation_periods=3, threshold=fleet_size.desired - fleet_size.az_count,
                 comparison_operator="LessThanThreshold", treat_missing_data="breaching",
                 alarm_description=f"{label} has lost more than its N+1 spares", opts=child)

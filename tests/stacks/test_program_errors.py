@@ -1,0 +1,37 @@
+"""A bad stack config stops the program before it declares anything, with the key named; and
+`estate plan` reports it as a user error."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from estate.cli.main import main as estate
+from estate.cloud.mocks import EstateMocks, run_program
+from estate.cloud.program import main
+from estate.cloud.settings import SettingsError, read_stack_config
+from estate.paths import PROJECT_ROOT
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def test_bad_config_fails_the_program_with_a_clear_message() -> None:
+    config = read_stack_config(PROJECT_ROOT, "staging")
+    voice = json.loads(config["estate:voice"])
+    voice["channelsPerSbc"] = 0
+    config["estate:voice"] = json.dumps(voice)
+    mocks = EstateMocks()
+    with pytest.raises(SettingsError, match=r"estate:voice\.channelsPerSbc: Input should be greater than or equal"):
+        run_program(mocks, "estate", "staging", config, main)
+    assert mocks.custom() == []
+
+
+def test_plan_json_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert estate(["plan", "--env", "dev", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["offline"] is True
+    assert all(not p["violations"] for p in document["policies"])
+    assert document["counts"]["aws:autoscaling/group:Group"] == 2
+    assert estate(["plan", "--env", "qa"]) == 2
+    assert "no stack configuration Pulumi.qa.yaml" in capsys.readouterr().err
