@@ -1,0 +1,123 @@
+"""Dry-run review at scale.
+
+1. >= 500 simulated devices over SSH (`lab up` in its own process): Nornir + netmiko fetch and
+   the review, devices/s, wall time, peak memory; against a plain sequential netmiko loop
+   (connect, show running-config, disconnect) over 50 of them, measured in the same run.
+   Target: >= 8x the loop's devices/s.
+2. The whole prod estate reviewed from saved running configs (render included, no SSH).
+   Target: < 30 s.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from estate.device_model import Role
+from estate.fetch import ConnectSettings, Endpoint, credentials_from_env, fetch_running
+from estate.lab import LabDeviceSpec, lab_down, lab_up
+from estate.lab.brownfield import brownfield_config
+from estate.paths import DEFAULT_INVENTORY
+from estate.render import render_environment
+from estate.review import Selection, review_environment, review_targets, targets_from
+from estate.risk import RiskSettings
+from estate.secrets import ENV_PREFIX, SECRET_NAMES, resolve
+from estate.validate import load_inventory
+
+DEVICES = 500
+SEQUENTIAL = 50
+TARGET_RATIO = 8.0
+TARGET_OFFLINE_S = 30.0
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    os.environ.setdefault("ESTATE_SSH_PASSWORD", "bench-" + os.urandom(6).hex())
+    secrets = {name: f"bench-{name.lower()}-{os.urandom(4).hex()}" for name in SECRET_NAMES}
+    os.environ.update({ENV_PREFIX + k: v for k, v in secrets.items()})
+    inventory = load_inventory(DEFAULT_INVENTORY)
+    started = time.perf_counter()
+    artifacts = [a for a in render_environment(inventory, "prod") if a.role in {Role.CORE, Role.ACCESS}][:DEVICES]
+    print(f"rendered {len(artifacts)} switches in {time.perf_counter() - started:.1f}s", flush=True)
+    specs = [LabDeviceSpec(hostname=a.hostname, site_id=a.site_id or "", role=a.role.value,
+                           config_text=brownfield_config(resolve(a.text, secrets), a.hostname)) for a in artifacts]
+    credentials = credentials_from_env()
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        lab_dir = Path(tmp) / "lab"
+        state = lab_up(specs, lab_dir, timeout=300)
+        try:
+            endpoints = [Endpoint(n, str(d.host), d.port, d.site_id, d.role) for n, d in state.devices.items()]
+            settings = ConnectSettings(known_hosts=state.known_hosts, workers=100, conn_timeout=30, auth_timeout=30,
+                                       read_timeout=60)
+            ok &= _ssh(artifacts, endpoints, credentials, settings, secrets)
+        finally:
+            lab_down(lab_dir)
+        ok &= _offline(inventory, Path(tmp) / "saved", secrets)
+    return 0 if ok else 1
+
+
+def _ssh(artifacts: list, endpoints: list[Endpoint], credentials: object, settings: ConnectSettings,  # type: ignore[type-arg]
+         secrets: dict[str, str]) -> bool:
+    from netmiko import ConnectHandler
+
+    from estate.fetch import netmiko_params
+
+    started = time.perf_counter()
+    for endpoint in endpoints[:SEQUENTIAL]:
+        connection = ConnectHandler(**netmiko_params(endpoint, credentials, settings))  # type: ignore[arg-type]
+        connection.enable()
+        connection.send_command("show running-config")
+        connection.disconnect()
+    sequential = SEQUENTIAL / (time.perf_counter() - started)
+    print(f"sequential netmiko loop: {SEQUENTIAL} devices, {sequential:.1f} devices/s", flush=True)
+
+    started = time.perf_counter()
+    running = fetch_running(endpoints, credentials, settings)  # type: ignore[arg-type]
+    fetched = time.perf_counter() - started
+    review = review_targets("prod", targets_from(artifacts), running, secrets=secrets, risk=RiskSettings(),
+                            source="lab")
+    wall = time.perf_counter() - started
+    failed = [n for n, r in running.items() if not r.ok]
+    rate = len(endpoints) / wall
+    print(f"parallel review over SSH: {len(endpoints)} devices in {wall:.1f}s (fetch {fetched:.1f}s), "
+          f"{rate:.1f} devices/s, {len(failed)} unreachable, changed {review.count(review.devices[0].status)}"
+          if review.devices else "no devices", flush=True)
+    ratio = rate / sequential
+    print(f"ratio vs sequential loop: {ratio:.1f}x (target >= {TARGET_RATIO:.0f}x); peak memory {peak_mb():.0f} MB")
+    if failed:
+        print(f"unreachable: {failed[:5]}")
+    return ratio >= TARGET_RATIO and not failed
+
+
+def _offline(inventory: object, folder: Path, secrets: dict[str, str]) -> bool:
+    folder.mkdir(parents=True)
+    wlc: list[str] = []
+    wlc_name = ""
+    for artifact in render_environment(inventory, "prod"):  # type: ignore[arg-type]
+        text = resolve(artifact.text, secrets)
+        if artifact.role in {Role.WLC_GLOBAL, Role.WLC_SITE}:
+            wlc_name = artifact.hostname
+            wlc.extend(line + "\n" for line in text.splitlines() if line != "end")
+        else:
+            (folder / f"{artifact.hostname}.cfg").write_text(brownfield_config(text, artifact.hostname))
+    (folder / f"{wlc_name}.cfg").write_text("".join(wlc))
+    started = time.perf_counter()
+    review = review_environment(inventory, Selection("prod", running_from=folder), credentials=None, settings=None,
+                                secrets=secrets, risk=RiskSettings())
+    wall = time.perf_counter() - started
+    print(f"offline prod review (render + diff, saved configs): {len(review.devices)} targets in {wall:.1f}s "
+          f"(target < {TARGET_OFFLINE_S:.0f}s), {len(review.devices) / wall:.0f} targets/s, "
+          f"{sum(1 for d in review.devices if d.status.value == 'error')} errors; peak memory {peak_mb():.0f} MB")
+    return wall < TARGET_OFFLINE_S
+
+
+if __name__ == "__main__":
+    sys.exit(main())
