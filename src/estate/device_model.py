@@ -186,6 +186,15 @@ def layout(model: str) -> PortLayout:
 
 
 def build_site(inventory: Inventory, env: str, site: Site) -> SiteModel:
+    cached: SiteModel | None = inventory.model_cache.get((env, site.site_id))
+    if cached is not None and cached.site is site:
+        return cached
+    model = _build_site(inventory, env, site)
+    inventory.model_cache[(env, site.site_id)] = model
+    return model
+
+
+def _build_site(inventory: Inventory, env: str, site: Site) -> SiteModel:
     estate = inventory.estate
     guest = inventory.has_guest(site)
     plan = plan_site(site, estate.switching)

@@ -193,9 +193,23 @@ def _site_artifacts(
                        f"{env}/{sid}/{WLC_SITE_FILE}", text)
 
 
-def write_artifacts(artifacts: list[Artifact], out: Path) -> WriteSummary:
-    """Write what changed, remove what the previous manifest had in scope and this one lacks,
-    and write each environment's manifest last."""
+@dataclass(frozen=True)
+class Scope:
+    """What a render covered, so that files it no longer produces (a removed site or device)
+    are deleted: the whole environment, or the named sites and/or devices."""
+
+    sites: frozenset[str] | None = None
+    devices: frozenset[str] | None = None
+
+    def covers(self, entry: dict[str, str | None]) -> bool:
+        if self.sites is not None and entry.get("site") not in self.sites:
+            return False
+        return self.devices is None or entry.get("device") in self.devices
+
+
+def write_artifacts(artifacts: list[Artifact], out: Path, scope: Scope | None = None) -> WriteSummary:
+    """Write what changed; with a `scope`, remove what the previous manifest had in that scope
+    and this render lacks; write each environment's manifest last."""
     summary = WriteSummary(out)
     for folder in sorted({(out / a.relpath).parent for a in artifacts}):
         folder.mkdir(parents=True, exist_ok=True)
@@ -208,6 +222,14 @@ def write_artifacts(artifacts: list[Artifact], out: Path) -> WriteSummary:
         manifest = out / env / MANIFEST
         entries = {a.relpath: _manifest_entry(a) for a in artifacts if a.env == env}
         previous = _read_manifest(manifest)
+        if scope is not None:
+            for path, entry in sorted(previous.items()):
+                if path not in entries and scope.covers(entry):
+                    (out / path).unlink(missing_ok=True)
+                    if not any((out / path).parent.iterdir()):
+                        (out / path).parent.rmdir()
+                    summary.removed.append(path)
+                    del previous[path]
         merged = {**previous, **entries}
         data = (json.dumps({"environment": env, "artifacts": [merged[k] for k in sorted(merged)]},
                            indent=2) + "\n").encode()

@@ -12,13 +12,11 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from estate.device_model import Role
 from estate.inventory.inventory import Inventory
 from estate.lab import LabDeviceSpec, LabHandle, running_lab
-from estate.lab.brownfield import brownfield_config
+from estate.lab.from_inventory import lab_device_specs
 from estate.lab.state import LabState, endpoint
-from estate.render import render_environment
-from estate.secrets import ENV_PREFIX, SECRET_NAMES, resolve
+from estate.secrets import ENV_PREFIX, SECRET_NAMES
 
 ENV = "dev"
 PASSWORD = "e2e-Pa55word"
@@ -46,28 +44,8 @@ class Lab:
 
 
 def lab_specs(inventory: Inventory, port: int) -> tuple[list[LabDeviceSpec], dict[str, str]]:
-    wlc_parts: list[str] = []
-    wlc_name = ""
-    specs: list[LabDeviceSpec] = []
-    start: dict[str, str] = {}
-    for artifact in render_environment(inventory, ENV):
-        text = resolve(artifact.text, SECRETS)
-        if artifact.role in {Role.WLC_GLOBAL, Role.WLC_SITE}:
-            wlc_name = artifact.hostname
-            # brownfield WLC: one site's share drifted (its flex profile lost its last line)
-            if artifact.site_id == "MPS-0042":
-                text = text.replace(" tag rf RT-MPS\n", "", 1)
-            wlc_parts.append("".join(f"{line}\n" for line in text.splitlines() if line != "end"))
-            continue
-        config = brownfield_config(text, artifact.hostname)
-        start[artifact.hostname] = config
-        specs.append(LabDeviceSpec(hostname=artifact.hostname, site_id=artifact.site_id or "", role=artifact.role.value,
-                                   config_text=config, port=port))
-    wlc_text = "".join(wlc_parts)
-    start[wlc_name] = wlc_text
-    specs.append(LabDeviceSpec(hostname=wlc_name, site_id="", role=Role.WLC_GLOBAL.value, model="C9800-40",
-                               config_text=wlc_text, port=port))
-    return specs, start
+    specs = lab_device_specs(inventory, ENV, SECRETS, port=port)
+    return specs, {spec.hostname: spec.config_text for spec in specs}
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import pytest
 
 from estate.cli.main import main
 from estate.inventory.inventory import Inventory
-from estate.render import MANIFEST, render_environment, write_artifacts
+from estate.render import MANIFEST, Scope, render_environment, write_artifacts
 
 OLD = 1_000_000_000  # 2001: any rewrite would move the mtime off this
 
@@ -105,3 +105,27 @@ def test_a_broken_inventory_leaves_the_output_untouched(
     assert main(["render", "--env", "dev", "--out", str(out), "--inventory", str(inventory_copy)]) == 2
     assert "5000" in capsys.readouterr().err
     assert snapshot(out) == before
+
+
+def test_a_site_leaving_the_environment_is_removed_from_the_output(
+    tmp_path: Path, inventory_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "build"
+    assert main(["render", "--env", "dev", "--inventory", str(inventory_copy), "--out", str(out)]) == 0
+    assert (out / "dev" / "MPS-0024").is_dir()
+    estate = inventory_copy / "estate.yaml"
+    estate.write_text(estate.read_text().replace("[MPS-0004, MPS-0024, MPS-0042]", "[MPS-0004, MPS-0042]"))
+    assert main(["render", "--env", "dev", "--inventory", str(inventory_copy), "--out", str(out)]) == 0
+    assert not (out / "dev" / "MPS-0024").exists()
+    manifest = json.loads((out / "dev" / MANIFEST).read_text())
+    assert all(entry["site"] != "MPS-0024" for entry in manifest["artifacts"])
+    assert "removed" in capsys.readouterr().out
+
+
+def test_rendering_one_site_leaves_the_others_alone(tmp_path: Path, sample_inventory: Inventory) -> None:
+    write_artifacts(render_environment(sample_inventory, "dev"), tmp_path)
+    before = snapshot(tmp_path)
+    summary = write_artifacts(render_environment(sample_inventory, "dev", ["MPS-0042"]), tmp_path,
+                              Scope(sites=frozenset({"MPS-0042"})))
+    assert summary.removed == []
+    assert snapshot(tmp_path) == before

@@ -9,8 +9,6 @@ from functools import partial
 from pathlib import Path
 
 from estate.cli.common import UserError, add_inventory, add_sites, load
-from estate.lab.control import lab_down, lab_status, lab_up
-from estate.lab.faults import load_faults
 from estate.lab.state import LabDeviceSpec, LabError, load_specs
 
 SpecProvider = Callable[[str], list[LabDeviceSpec]]
@@ -58,6 +56,10 @@ def _specs(args: argparse.Namespace, provider: SpecProvider | None) -> list[LabD
 
 
 def _up(args: argparse.Namespace, provider: SpecProvider | None) -> int:
+    # the simulator (asyncssh) loads only when a lab command runs: render's start-up stays fast
+    from estate.lab.control import lab_up
+    from estate.lab.faults import load_faults
+
     specs = _specs(args, provider)
     faults = load_faults(args.faults) if args.faults is not None else None
     try:
@@ -72,6 +74,8 @@ def _up(args: argparse.Namespace, provider: SpecProvider | None) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from estate.lab.control import lab_status
+
     status = lab_status(args.state_dir)
     if status.pid is None:
         sys.stdout.write(f"no lab in {args.state_dir}\n")
@@ -86,6 +90,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _down(args: argparse.Namespace) -> int:
+    from estate.lab.control import lab_down
+
     stopped = lab_down(args.state_dir)
     sys.stdout.write("lab stopped\n" if stopped else f"no running lab in {args.state_dir}\n")
     return 0

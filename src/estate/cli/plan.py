@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from estate.cli.common import UserError, add_env
-from estate.cloud.plan import Plan, PlanNode, key_props, run_plan
-from estate.cloud.policy_rules import RULES
-from estate.cloud.settings import SettingsError
+
+if TYPE_CHECKING:
+    from estate.cloud.plan import Plan, PlanNode
 
 EXIT_VIOLATION = 1
 
@@ -22,13 +23,23 @@ def add_parser(subparsers: Any) -> None:
         "declares and the policy verdicts. Offline; `pulumi preview` is the real diff against AWS.",
     )
     add_env(parser)
+    parser.add_argument(
+        "--inventory", type=Path, default=None, metavar="DIR",
+        help="the source of truth folder (default: the stack's estate:inventory, else network_configs/)",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    # pulumi and the stack program load only here: other commands start fast
+    from estate.cloud.plan import run_plan
+    from estate.cloud.settings import SettingsError
+
+    if args.inventory is not None and not args.inventory.is_dir():
+        raise UserError(f"inventory folder {args.inventory} does not exist")
     try:
-        plan = run_plan(args.env)
+        plan = run_plan(args.env, inventory=args.inventory)
     except SettingsError as exc:
         raise UserError(str(exc)) from None
     sys.stdout.write(as_json(plan) if args.format == "json" else as_text(plan))
@@ -36,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _node_lines(node: PlanNode, depth: int) -> list[str]:
+    from estate.cloud.plan import key_props
+
     r = node.resource
     props = " ".join(f"{k}={json.dumps(v, separators=(',', ':'))}" for k, v in key_props(r).items())
     lines = [f"{'  ' * depth}{r.name}  [{r.typ}]" + (f"  {props}" if props else "")]
@@ -45,6 +58,8 @@ def _node_lines(node: PlanNode, depth: int) -> list[str]:
 
 
 def as_text(plan: Plan) -> str:
+    from estate.cloud.policy_rules import RULES
+
     totals, sizes = plan.inputs.sizes.capacity.totals, plan.inputs.sizes
     lines = [
         f"offline plan of stack {plan.env} (mocks; `pulumi preview` shows the real diff)",
@@ -68,6 +83,9 @@ def as_text(plan: Plan) -> str:
 
 
 def as_json(plan: Plan) -> str:
+    from estate.cloud.plan import key_props
+    from estate.cloud.policy_rules import RULES
+
     def node(n: PlanNode) -> dict[str, Any]:
         r = n.resource
         return {"type": r.typ, "name": r.name, "props": key_props(r),

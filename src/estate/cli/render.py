@@ -57,7 +57,7 @@ class ProgressBar:
 def run(args: argparse.Namespace) -> int:
     from estate.cli.common import UserError
     from estate.device_model import Role
-    from estate.render import Renderer, render_environment, write_artifacts
+    from estate.render import Renderer, Scope, render_environment, write_artifacts
 
     started = time.perf_counter()
     inventory = load(args)
@@ -73,7 +73,11 @@ def run(args: argparse.Namespace) -> int:
         missing = sorted(set(args.devices) - found)
         if missing:
             raise UserError(f"no such device in the chosen sites of '{args.env}': {', '.join(missing)}")
-    summary = write_artifacts(artifacts, args.out)
+    scope = Scope(
+        sites=frozenset(args.sites) if args.sites else None,
+        devices=frozenset(args.devices) if args.devices else None,
+    )
+    summary = write_artifacts(artifacts, args.out, scope)
     switches = sum(a.role in (Role.CORE, Role.ACCESS) for a in artifacts)
     wlc_parts = sum(a.role is Role.WLC_SITE for a in artifacts)
     sites = len({a.site_id for a in artifacts if a.site_id is not None})
@@ -81,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.write(
         f"rendered {args.env}: {len(artifacts)} configs ({switches} switches, {wlc_parts} WLC site parts"
         f"{', WLC global part' if any(a.role is Role.WLC_GLOBAL for a in artifacts) else ''}) "
-        f"for {sites} sites; {len(summary.written)} written, {len(summary.unchanged)} unchanged; "
+        f"for {sites} sites; {len(summary.written)} written, {len(summary.unchanged)} unchanged"
+        f"{f', {len(summary.removed)} removed' if summary.removed else ''}; "
         f"{elapsed:.2f} s -> {args.out / args.env}\n"
     )
     return 0

@@ -75,6 +75,10 @@ def context(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, dict[str, str
                                read_timeout=3 * args.timeout)
     mgmt = next((v.id for v in inventory.estate.vlans if v.role is VlanRole.MANAGEMENT), None)
     secrets = from_environment()
+    if args.lab:
+        from estate.lab.from_inventory import lab_secret_values
+
+        secrets = lab_secret_values(args.lab_dir, create=False)
     if credentials is not None:
         secrets = {**credentials.values(), **secrets}
     return inventory, selection, credentials, settings, secrets, RiskSettings(mgmt, args.large_change)

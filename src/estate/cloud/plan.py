@@ -78,9 +78,14 @@ def as_policy_resources(resources: list[Declared]) -> list[PlanResource]:
             for r in resources if r.custom]
 
 
-def run_plan(env: str, project_dir: Path = PROJECT_ROOT, mocks: EstateMocks | None = None) -> Plan:
-    """Declare the stack `env` under mocks (recording ones unless given) and check the policies."""
+def run_plan(
+    env: str, project_dir: Path = PROJECT_ROOT, mocks: EstateMocks | None = None, inventory: Path | None = None
+) -> Plan:
+    """Declare the stack `env` under mocks (recording ones unless given) and check the policies;
+    `inventory` stands in for the stack's `estate:inventory` setting."""
     config = read_stack_config(project_dir, env)
+    if inventory is not None:
+        config["estate:inventory"] = str(inventory.resolve())
     inputs = prepare(env, config, project_dir)
     recorder = mocks or EstateMocks(account=inputs.inventory.environment(env).aws_account)
     monitor = run_program(recorder, PROJECT, env, config, lambda: define_stack(inputs))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from estate.inventory.models import Environment, EstateFile, Site
 
@@ -23,6 +24,9 @@ class Inventory:
     root: Path
     estate: EstateFile
     sites: dict[str, Site]  # by site id, sorted
+    # derived site models by (environment, site id): validation builds every one of them, so
+    # render reuses them instead of building twice (init=False: a replaced copy starts empty)
+    model_cache: dict[tuple[str, str], Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def environment(self, name: str) -> Environment:
         try:

@@ -13,26 +13,28 @@ import json
 import os
 import secrets as token
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 
 from estate.device_model import Role, build_site
 from estate.inventory.inventory import Inventory
 from estate.lab.brownfield import brownfield_config
-from estate.lab.state import LabDeviceSpec
+from estate.lab.state import DEFAULT_PORT, LabDeviceSpec
 from estate.render import Artifact, render_environment
 from estate.secrets import SECRET_NAMES, from_environment, resolve
 
 SECRETS_JSON = "secrets.json"
+WLC_ROLES = (Role.WLC_GLOBAL, Role.WLC_SITE)
 
 
-def lab_secret_values(state_dir: Path) -> dict[str, str]:
-    """Environment values win; the rest come from (or are generated into) the lab's store."""
+def lab_secret_values(state_dir: Path, *, create: bool = True) -> dict[str, str]:
+    """Environment values win; the rest come from the lab's store (generated when `create`)."""
     path = state_dir / SECRETS_JSON
     stored: dict[str, str] = {}
     if path.is_file():
         stored = json.loads(path.read_text(encoding="utf-8"))
     missing = [name for name in SECRET_NAMES if name not in stored]
-    if missing:
+    if missing and create:
         stored.update({name: token.token_urlsafe(18) for name in missing})
         state_dir.mkdir(parents=True, exist_ok=True)
         handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -42,22 +44,37 @@ def lab_secret_values(state_dir: Path) -> dict[str, str]:
 
 
 def device_configs(artifacts: list[Artifact]) -> dict[str, tuple[Artifact, str]]:
-    """Each device's whole intended config: a switch is one artefact, the WLC is its global part
-    followed by every site's share."""
+    """Each device's whole intended config: a switch is one artefact; the WLC is its global part
+    followed by every site's share, without the parts' `end` lines (the first `end` would close
+    the config)."""
     parts: dict[str, list[Artifact]] = defaultdict(list)
     for artifact in artifacts:
         parts[artifact.hostname].append(artifact)
     configs = {}
     for hostname, found in parts.items():
         found.sort(key=lambda a: (a.role is not Role.WLC_GLOBAL, a.relpath))
-        configs[hostname] = (found[0], "".join(a.text for a in found))
+        if found[0].role in WLC_ROLES:
+            text = "".join(f"{line}\n" for a in found for line in a.text.splitlines() if line != "end")
+        else:
+            text = found[0].text
+        configs[hostname] = (found[0], text)
     return configs
 
 
-def inventory_specs(
-    inventory: Inventory, env: str, state_dir: Path, sites: list[str] | None = None
+def wlc_drift(text: str) -> str:
+    """The WLC's brownfield: the last site share that has an RF tag lost it (the newest site,
+    tagged before the RF standard)."""
+    head, found, tail = text.rpartition(" tag rf RT-MPS\n")
+    return head + tail if found else text
+
+
+def lab_device_specs(
+    inventory: Inventory,
+    env: str,
+    values: Mapping[str, str],
+    sites: list[str] | None = None,
+    port: int = DEFAULT_PORT,
 ) -> list[LabDeviceSpec]:
-    values = lab_secret_values(state_dir)
     models = {
         switch.hostname: switch.model
         for site in inventory.env_sites(env, sites)
@@ -66,14 +83,21 @@ def inventory_specs(
     specs = []
     for hostname, (first, text) in sorted(device_configs(render_environment(inventory, env, sites)).items()):
         intended = resolve(text, values)
-        role = "wlc" if first.role in (Role.WLC_GLOBAL, Role.WLC_SITE) else first.role.value
+        wlc = first.role in WLC_ROLES
         specs.append(
             LabDeviceSpec(
                 hostname=hostname,
-                site_id=first.site_id or env,
-                role=role,
+                site_id=env if wlc else first.site_id or env,
+                role="wlc" if wlc else first.role.value,
                 model=models.get(hostname, inventory.estate.models.wlc),
-                config_text=brownfield_config(intended, hostname),
+                config_text=wlc_drift(intended) if wlc else brownfield_config(intended, hostname),
+                port=port,
             )
         )
     return specs
+
+
+def inventory_specs(
+    inventory: Inventory, env: str, state_dir: Path, sites: list[str] | None = None
+) -> list[LabDeviceSpec]:
+    return lab_device_specs(inventory, env, lab_secret_values(state_dir), sites)
