@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	@$(PY) -m estate.demo --out $(OUT)
+	@$(PY) -m estate.cli.demo --out $(OUT)
 
 test: $(STAMP) lint typecheck unit
 
