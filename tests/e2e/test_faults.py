@@ -83,6 +83,24 @@ def test_changed_host_key_is_refused(fresh_lab: Lab, tmp_path: Path, capsys: pyt
     assert rows[HEALTHY]["status"] == "unreachable"
 
 
+def test_host_missing_from_known_hosts_is_refused(fresh_lab: Lab, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """The known_hosts file is parsed once per run: a host it does not list is still refused."""
+    trusted = tmp_path / "known_hosts"
+    endpoint = fresh_lab.handle.endpoint(HEALTHY)
+    name = str(endpoint.host) if endpoint.port == 22 else f"[{endpoint.host}]:{endpoint.port}"
+    lines = fresh_lab.handle.known_hosts.read_text().splitlines()
+    kept = [line for line in lines if line.split()[0] != name]
+    assert len(kept) == len(lines) - 1
+    trusted.write_text("\n".join(kept) + "\n")
+    code = main(["review", "--env", "dev", "--lab", "--lab-dir", str(fresh_lab.dir), "--site", "MPS-0042",
+                 "--known-hosts", str(trusted), "--format", "json"])
+    rows = {d["target"]: d for d in json.loads(capsys.readouterr().out)["devices"]}
+    assert code == 1
+    assert rows[HEALTHY]["status"] == "unreachable"
+    assert "unknown host key" in rows[HEALTHY]["error"]
+
+
 def test_stale_plan_is_refused(fresh_lab: Lab, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     plan = tmp_path / "plan.json"
     assert main(["review", "--env", "dev", "--lab", "--lab-dir", str(fresh_lab.dir), "--site", "MPS-0042",
