@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from hier_config import HConfig, HConfigChild, MatchRule
+from hier_config import HConfig, HConfigChild, MatchRule, get_hconfig
 from hier_config.models import IdempotentCommandsRule
 from hier_config.platforms.cisco_ios.driver import HConfigDriverCiscoIOS
 from hier_config.platforms.driver_base import HConfigDriverRules
@@ -102,14 +102,6 @@ class EstateIOSDriver(HConfigDriverCiscoIOS):
 
 _DRIVER = EstateIOSDriver()
 
-# The driver's per-line substitutions, compiled once, and one pattern that finds whether any of
-# them can change a line: most lines match none, and then applying them in turn is a no-op.
-_PER_LINE_SUB = tuple((re.compile(rule.search), rule.replace) for rule in _DRIVER.rules.per_line_sub)
-_ANY_PER_LINE_SUB = re.compile("|".join(f"(?:{rule.search})" for rule in _DRIVER.rules.per_line_sub) or r"(?!)")
-_INDENT_ADJUST = tuple((re.compile(rule.start_expression), rule.end_expression)
-                       for rule in _DRIVER.rules.indent_adjust)
-
-
 def normalise_running(text: str) -> str:
     """The running config without the lines a device changes on its own (headers, `end`)."""
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
@@ -130,88 +122,10 @@ def to_placeholders(text: str, secrets: Mapping[str, str]) -> str:
 
 
 def parse(text: str) -> HConfig:
-    """The text as hier_config's `get_hconfig(driver, text)` loads it (same tree, same rules),
-    with the per-line rules compiled once instead of looked up for every line."""
     try:
-        config = HConfig(_DRIVER)
-        for sub_rule in _DRIVER.rules.full_text_sub:
-            text = re.sub(sub_rule.search, sub_rule.replace, text)
-        _load_lines(config, text)
-        for child in tuple(config.all_children()):
-            child.delete_sectional_exit()
-        for callback in _DRIVER.rules.post_load_callbacks:
-            callback(config)
-        return config
+        return get_hconfig(_DRIVER, text)
     except Exception as exc:  # hier_config raises assorted errors on malformed text
         raise DiffError(f"cannot parse config: {exc}") from exc
-
-
-def _banner_ends(line: str, end_lines: set[str], end_contains: list[str]) -> None:
-    """What ends the banner `line` starts (hier_config's rules; they accumulate per config)."""
-    words = line.split()
-    if len(words) > 2:  # the delimiter is the third word
-        end_contains.append(words[2])
-        if words[2].startswith('"'):
-            end_contains.append('"')
-        end_lines.add(words[2][:1])
-        end_lines.add(words[2][:2])
-
-
-def _load_lines(config: HConfig, config_text: str) -> None:  # noqa: PLR0912 - mirrors hier_config
-    """hier_config 3.x's `constructors._load_from_string_lines`, step for step (banners folded
-    into one child, whitespace collapsed, per-line substitutions, indentation → sections)."""
-    config_text = config.driver.config_preprocessor(config_text)
-    current_section: HConfig | HConfigChild = config
-    most_recent_item: HConfig | HConfigChild = current_section
-    indent_adjust = 0
-    end_indent_adjust: list[str] = []
-    temp_banner: list[str] = []
-    banner_end_lines = {"EOF", "%", "!"}
-    banner_end_contains: list[str] = []
-    in_banner = False
-    for line in config_text.splitlines():
-        if in_banner:
-            if line != "!":
-                temp_banner.append(line)
-            if (line.startswith("^") or line in banner_end_lines
-                    or any(c in line for c in banner_end_contains)):
-                in_banner = False
-                most_recent_item = config.add_child("\n".join(temp_banner))
-                most_recent_item.real_indent_level = 0
-                current_section = config
-                temp_banner = []
-            continue
-        if line.startswith("banner ") and line != "banner motd ##":
-            in_banner = True
-            temp_banner.append(line)
-            _banner_ends(line, banner_end_lines, banner_end_contains)
-            continue
-        stripped = line.lstrip()
-        line = " " * (len(line) - len(stripped)) + " ".join(stripped.split())  # noqa: PLW2901
-        if _ANY_PER_LINE_SUB.search(line):
-            for pattern, replace in _PER_LINE_SUB:
-                line = pattern.sub(replace, line)  # noqa: PLW2901
-        line = line.rstrip()  # noqa: PLW2901
-        if not line:
-            continue
-        text = line.lstrip()
-        this_indent = len(line) - len(text) + indent_adjust
-        while this_indent <= current_section.real_indent_level:
-            current_section = current_section.parent
-        if this_indent > most_recent_item.real_indent_level:
-            current_section = most_recent_item
-        most_recent_item = current_section.add_child(text)
-        most_recent_item.real_indent_level = this_indent
-        for start, end in _INDENT_ADJUST:
-            if start.search(text):
-                indent_adjust += 1
-                end_indent_adjust.append(end)
-                break
-        if end_indent_adjust and re.search(end_indent_adjust[0], text):
-            indent_adjust -= 1
-            end_indent_adjust.pop(0)
-    if in_banner:
-        raise ValueError("we are still in a banner for some reason")
 
 
 @contextmanager

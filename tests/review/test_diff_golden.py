@@ -80,33 +80,6 @@ def test_remediation_converges(running: list[str], intended: list[str]) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_parse_builds_the_tree_hier_config_builds(case: Path) -> None:
-    """`parse` is hier_config's loader with its rules compiled once: same tree, line for line."""
-    from hier_config import get_hconfig
-
-    from estate.diff import _DRIVER
-
-    for name in ("running.cfg", "intended.cfg", "remediation.cfg", "rollback.cfg"):
-        text = (case / name).read_text(encoding="utf-8")
-        ours, theirs = parse(text), get_hconfig(_DRIVER, text)
-        assert ours.dump_simple() == theirs.dump_simple()
-        assert [c.real_indent_level for c in ours.all_children()] == [
-            c.real_indent_level for c in theirs.all_children()]
-
-
-def test_parse_substitutions_and_banners_like_hier_config() -> None:
-    from hier_config import get_hconfig
-
-    from estate.diff import _DRIVER
-
-    text = ("Building configuration...\n\nCurrent configuration : 10 bytes\n! comment\nversion 17.9\n"
-            "hostname  sw1\ninterface Vlan1\n no ip address\n no  ip address dhcp\n"
-            "banner motd ^C\n\n Authorised use only  \n!\n^C\nbanner login #\nhello\n#\n"
-            "ntp clock-period 17\nip access-list extended X\n remark hi\n permit ip any any\nend\n")
-    assert parse(text).dump_simple() == get_hconfig(_DRIVER, text).dump_simple()
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_unchanged_shortcut_matches_the_full_computation(case: Path) -> None:
     """Identical trees skip the remediation work: what that work would have found, exactly."""
     text = (case / "intended.cfg").read_text(encoding="utf-8")
