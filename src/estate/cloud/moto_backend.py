@@ -266,17 +266,17 @@ def _permission(i: dict[str, Any]) -> dict[str, Any]:
 
 @handles("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
 def _ingress(m: MotoBackend, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    found = m.client("ec2").authorize_security_group_ingress(GroupId=i["securityGroupId"],
-                                                            IpPermissions=[_permission(i)])
-    rule = found["SecurityGroupRules"][0]["SecurityGroupRuleId"]
-    return rule, {"securityGroupRuleId": rule}
+    return _authorize(m.client("ec2").authorize_security_group_ingress, i)
 
 
 @handles("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
 def _egress(m: MotoBackend, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    found = m.client("ec2").authorize_security_group_egress(GroupId=i["securityGroupId"],
-                                                           IpPermissions=[_permission(i)])
-    rule = found["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+    return _authorize(m.client("ec2").authorize_security_group_egress, i)
+
+
+def _authorize(call: Callable[..., Any], i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    found = call(GroupId=i["securityGroupId"], IpPermissions=[_permission(i)])
+    rule: str = found["SecurityGroupRules"][0]["SecurityGroupRuleId"]
     return rule, {"securityGroupRuleId": rule}
 
 
