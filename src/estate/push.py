@@ -29,7 +29,15 @@ from typing import Any
 
 from estate.device_model import Role
 from estate.diff import compute_diff, push_blocks, running_sha256, same_config
-from estate.fetch import ConnectSettings, Credentials, Endpoint, connect, describe_error, show_running
+from estate.fetch import (
+    ConnectSettings,
+    Credentials,
+    Endpoint,
+    connect,
+    describe_error,
+    preload_host_keys,
+    show_running,
+)
 from estate.review import PlannedDevice, Target, scoped_text
 from estate.secrets import mask, resolve
 
@@ -154,6 +162,7 @@ class _Job:
     record: RunRecord
     plan: Mapping[str, PlannedDevice] | None
     lock: threading.Lock
+    host_keys: Any  # known_hosts parsed once per run (see fetch.preload_host_keys)
 
 
 @contextmanager
@@ -244,7 +253,7 @@ def _connect_and_back_up(target: Target, job: _Job, result: DeviceResult) -> tup
     connection: Any = None
     try:
         with _step(rec, target.name, "connect"):
-            connection, _ = connect(job.endpoint, job.credentials, job.settings.connect)
+            connection, _ = connect(job.endpoint, job.credentials, job.settings.connect, job.host_keys)
         with _step(rec, target.name, "backup"):
             backup_raw = show_running(connection, job.settings.connect)
             backup = scoped_text(target, backup_raw, job.all_sites, job.secrets)
@@ -281,7 +290,7 @@ def _roll_back(target: Target, backup: str, job: _Job) -> tuple[Outcome, str | N
         connection: Any = None
         try:
             with _step(rec, target.name, "rollback", attempt=attempt):
-                connection, _ = connect(job.endpoint, job.credentials, cs)
+                connection, _ = connect(job.endpoint, job.credentials, cs, job.host_keys)
                 current = scoped_text(target, show_running(connection, cs), job.all_sites, job.secrets)
                 restore = compute_diff(target.name, target.hostname, current, backup).remediation
                 if restore:
@@ -346,6 +355,7 @@ def push_environment(
     """Commit the targets' changes, site by site (see the module docstring for the order)."""
     record = RunRecord(settings.runs_dir, {**secrets, **credentials.values()})
     wlc_lock = threading.Lock()
+    host_keys = preload_host_keys(settings.connect)
     units: dict[str, list[Target]] = {}
     for target in targets:
         units.setdefault(target.site_id or f"{env}:wlc-global", []).append(target)
@@ -357,7 +367,7 @@ def push_environment(
 
     def make_job(target: Target) -> _Job:
         return _Job(endpoints.get(target.hostname), credentials, settings, secrets, all_sites, record, plan,
-                    threading.Lock())
+                    threading.Lock(), host_keys)
 
     def run_unit(name: str, canary: bool = False) -> UnitResult:
         return _push_unit(UnitResult(name, canary=canary), units[name], make_job, wlc_lock)

@@ -30,12 +30,6 @@ class MissingSecretError(LookupError):
         super().__init__(f"secrets not set: {listed} (export them, or use a lab that generated its own)")
 
 
-def placeholder(name: str) -> str:
-    if name not in SECRET_NAMES:
-        raise KeyError(f"unknown secret {name}")
-    return f"${{{name}}}"
-
-
 def placeholders_in(text: str) -> set[str]:
     return set(_PLACEHOLDER.findall(text))
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from estate.inventory.models import SITE_ID_PATTERN, EstateFile, Site
 from estate.inventory.yaml_source import YamlDocument, YamlSyntaxError, parse_yaml
-from estate.problems import InventoryError, Problem
+from estate.problems import Problem
 
 ESTATE_FILE = "estate.yaml"
 SITES_FILE = "sites.csv"
@@ -226,9 +226,3 @@ def _hint(error: Any) -> str | None:
     if kind == "string_pattern_mismatch" and error["loc"][-1:] == ("site_id",):
         return f"site ids look like MPS-0042 (pattern {SITE_ID_PATTERN})"
     return None
-
-
-def require_clean(raw: RawEstate, extra: list[Problem]) -> None:
-    problems = [*raw.problems, *extra]
-    if problems:
-        raise InventoryError(problems)
