@@ -8,25 +8,29 @@ once every access switch took its change cleanly; a failure stops the site there
 run first and the run waits for them (any canary failure stops the run); then sites run in
 parallel until the failure budget is spent. The shared WLC is changed by one site at a time.
 
-Everything written (run record, summary, backups) goes through `mask`; plans and diffs hold
-placeholders, resolved into secret values only in memory, just before lines are sent.
+One committed run per environment at a time (`estate.change.lock`). An `Interrupt` stops the
+run from launching anything new (sites, devices, applies) while devices already changing finish
+or roll back; the record names every device whose change started (`estate.change.runs`).
+
+Everything written (run record, summary, backups) is masked; plans and diffs hold placeholders,
+resolved into secret values only in memory, just before lines are sent.
 """
 
 from __future__ import annotations
 
 import json
-import secrets as _random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from estate.change.lock import EnvironmentLock, LockOwner
+from estate.change.runs import CHANGING_STEPS, RunRecord, new_run_id
 from estate.device_model import Role
 from estate.diff import compute_diff, push_blocks, running_sha256, same_config
 from estate.fetch import (
@@ -39,10 +43,11 @@ from estate.fetch import (
     show_running,
 )
 from estate.review import PlannedDevice, Target, scoped_text
-from estate.secrets import mask, resolve
+from estate.secrets import resolve
 
 ERROR_PATTERN = r"% Invalid|% Incomplete|% Ambiguous|% Unknown"
 ROLLBACK_ATTEMPTS = 3
+INTERRUPTED = "interrupted"
 _ROLE_ORDER = {Role.ACCESS: 0, Role.CORE: 1, Role.WLC_SITE: 2, Role.WLC_GLOBAL: 3}
 
 
@@ -69,6 +74,12 @@ class PushSettings:
     site_workers: int = 4
     runs_dir: Path = Path("build/runs")
     command_timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        # zero workers would skip every site; a negative canary count would slice from the end
+        if self.canary < 0 or self.max_failures < 1 or self.site_workers < 1:
+            raise ValueError(f"push settings out of range: canary {self.canary} (>= 0), max_failures "
+                             f"{self.max_failures} (>= 1), site_workers {self.site_workers} (>= 1)")
 
 
 @dataclass(slots=True)
@@ -100,10 +111,12 @@ class RunResult:
     run_dir: Path
     units: list[UnitResult]
     stopped: str | None = None  # why the run stopped launching sites, if it did
+    interrupted: bool = False
+    takeover: LockOwner | None = None  # the dead run whose stale lock this run took over
 
     @property
     def ok(self) -> bool:
-        return self.stopped is None and not any(u.failed for u in self.units)
+        return self.stopped is None and not self.interrupted and not any(u.failed for u in self.units)
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for u in self.units for d in u.devices if d.outcome is outcome)
@@ -117,37 +130,30 @@ class PushStepError(Exception):
         self.step = step
 
 
-class RunRecord:
-    """The run folder: record.jsonl (one line per step), backups/, summary.json/.txt.
-    Every text is masked before it reaches the disk."""
+class Interrupt:
+    """How a caller stops a run. `request()`: launch nothing new (no site, no device, no apply);
+    devices already changing finish or roll back. `abort()`: the caller is about to exit at
+    once; the record says so and names the devices in flight."""
 
-    def __init__(self, root: Path, secrets: Mapping[str, str]) -> None:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        self.run_id = f"{stamp}-{_random.token_hex(3)}"
-        self.dir = root / self.run_id
-        (self.dir / "backups").mkdir(parents=True, exist_ok=True)
-        self._secrets = secrets
-        self._lock = threading.Lock()
-        self._stream = (self.dir / "record.jsonl").open("a", encoding="utf-8")
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._record: RunRecord | None = None
 
-    def write(self, target: str, step: str, result: str, seconds: float = 0.0, **extra: Any) -> None:
-        row = {"at": datetime.now(UTC).isoformat(), "target": target, "step": step, "result": result,
-               "seconds": round(seconds, 3), **extra}
-        line = mask(json.dumps(row, default=str), self._secrets)
-        with self._lock:
-            self._stream.write(line + "\n")
-            self._stream.flush()
+    def request(self) -> None:
+        self._event.set()
 
-    def backup(self, name: str, text: str) -> Path:
-        path = self.dir / "backups" / f"{name}.cfg"
-        path.write_text(mask(text, self._secrets), encoding="utf-8")
-        return path
+    @property
+    def requested(self) -> bool:
+        return self._event.is_set()
 
-    def write_text(self, name: str, text: str) -> None:
-        (self.dir / name).write_text(mask(text, self._secrets), encoding="utf-8")
+    def attach(self, record: RunRecord | None) -> None:
+        self._record = record
 
-    def close(self) -> None:
-        self._stream.close()
+    def abort(self) -> RunRecord | None:
+        self._event.set()
+        if self._record is not None:
+            self._record.aborted()
+        return self._record
 
 
 @dataclass
@@ -163,10 +169,13 @@ class _Job:
     plan: Mapping[str, PlannedDevice] | None
     lock: threading.Lock
     host_keys: Any  # known_hosts parsed once per run (see fetch.preload_host_keys)
+    interrupt: Interrupt
 
 
 @contextmanager
 def _step(record: RunRecord, target: str, step: str, **extra: Any) -> Iterator[None]:
+    if step in CHANGING_STEPS:
+        record.started(target, step, **extra)
     started = time.monotonic()
     try:
         yield
@@ -213,6 +222,7 @@ def push_device(target: Target, job: _Job) -> DeviceResult:
     started = time.monotonic()
     result = DeviceResult(target.name, target.site_id, Outcome.UNREACHABLE)
     connection: Any = None
+    job.record.device_started(target.name)
     try:
         connection, backup = _connect_and_back_up(target, job, result)
         if connection is None:
@@ -229,6 +239,10 @@ def push_device(target: Target, job: _Job) -> DeviceResult:
             result.final_sha256 = result.backup_sha256
             return result
         result.lines = len(lines)
+        if job.interrupt.requested:  # backed up, nothing sent yet: leave it untouched
+            result.outcome, result.detail = Outcome.SKIPPED, INTERRUPTED
+            result.final_sha256 = result.backup_sha256
+            return result
         try:
             result.final_sha256 = _apply_verify_save(connection, target, lines, job)
             result.outcome = Outcome.APPLIED
@@ -241,6 +255,12 @@ def push_device(target: Target, job: _Job) -> DeviceResult:
     finally:
         _close(connection)
         result.seconds = time.monotonic() - started
+        job.record.device_ended(target.name)
+
+
+def _where(target: Target) -> dict[str, Any]:
+    """What `estate runs show` needs to name a half-changed device."""
+    return {"hostname": target.hostname, "site": target.site_id}
 
 
 def _connect_and_back_up(target: Target, job: _Job, result: DeviceResult) -> tuple[Any, str]:
@@ -268,7 +288,7 @@ def _connect_and_back_up(target: Target, job: _Job, result: DeviceResult) -> tup
 
 def _apply_verify_save(connection: Any, target: Target, lines: Sequence[str], job: _Job) -> str:
     rec, cs = job.record, job.settings.connect
-    with _step(rec, target.name, "apply", lines=len(lines)):
+    with _step(rec, target.name, "apply", lines=len(lines), **_where(target)):
         _send(connection, lines, job.secrets, job.settings.command_timeout)
     with _step(rec, target.name, "verify"):
         after = scoped_text(target, show_running(connection, cs), job.all_sites, job.secrets)
@@ -289,7 +309,7 @@ def _roll_back(target: Target, backup: str, job: _Job) -> tuple[Outcome, str | N
     for attempt in range(1, ROLLBACK_ATTEMPTS + 1):
         connection: Any = None
         try:
-            with _step(rec, target.name, "rollback", attempt=attempt):
+            with _step(rec, target.name, "rollback", attempt=attempt, **_where(target)):
                 connection, _ = connect(job.endpoint, job.credentials, cs, job.host_keys)
                 current = scoped_text(target, show_running(connection, cs), job.all_sites, job.secrets)
                 restore = compute_diff(target.name, target.hostname, current, backup).remediation
@@ -323,11 +343,11 @@ def _push_unit(unit: UnitResult, targets: Sequence[Target], make_job: Callable[[
                wlc_lock: threading.Lock) -> UnitResult:
     stopped_by: str | None = None
     for target in site_order(targets):
-        if stopped_by is not None:
-            unit.devices.append(DeviceResult(target.name, target.site_id, Outcome.SKIPPED,
-                                             f"site stopped after {stopped_by} failed"))
-            continue
         job = make_job(target)
+        if stopped_by is not None or job.interrupt.requested:
+            reason = f"site stopped after {stopped_by} failed" if stopped_by is not None else INTERRUPTED
+            unit.devices.append(DeviceResult(target.name, target.site_id, Outcome.SKIPPED, reason))
+            continue
         if target.is_wlc:
             with wlc_lock:  # one site at a time on the shared controller
                 result = push_device(target, job)
@@ -351,9 +371,44 @@ def push_environment(
     secrets: Mapping[str, str],
     all_sites: Sequence[str],
     plan: Mapping[str, PlannedDevice] | None = None,
+    interrupt: Interrupt | None = None,
+    command: Sequence[str] = (),
 ) -> RunResult:
-    """Commit the targets' changes, site by site (see the module docstring for the order)."""
-    record = RunRecord(settings.runs_dir, {**secrets, **credentials.values()})
+    """Commit the targets' changes, site by site (see the module docstring for the order),
+    holding the environment's lock; raises `LockHeldError` if another live run holds it."""
+    interrupt = interrupt or Interrupt()
+    run_id = new_run_id()
+    lock = EnvironmentLock(settings.runs_dir, env).acquire(LockOwner.current(run_id, command))
+    try:
+        record = RunRecord(settings.runs_dir, run_id, secrets, credentials.values())
+        interrupt.attach(record)
+        try:
+            run = _run(env, targets, endpoints, record=record, interrupt=interrupt, takeover=lock.taken_over,
+                       command=command, credentials=credentials, settings=settings, secrets=secrets,
+                       all_sites=all_sites, plan=plan)
+        finally:
+            interrupt.attach(None)
+            record.close()
+    finally:
+        lock.release()
+    return run
+
+
+def _run(
+    env: str,
+    targets: Sequence[Target],
+    endpoints: Mapping[str, Endpoint],
+    *,
+    record: RunRecord,
+    interrupt: Interrupt,
+    takeover: LockOwner | None,
+    command: Sequence[str],
+    credentials: Credentials,
+    settings: PushSettings,
+    secrets: Mapping[str, str],
+    all_sites: Sequence[str],
+    plan: Mapping[str, PlannedDevice] | None,
+) -> RunResult:
     wlc_lock = threading.Lock()
     host_keys = preload_host_keys(settings.connect)
     units: dict[str, list[Target]] = {}
@@ -367,54 +422,79 @@ def push_environment(
 
     def make_job(target: Target) -> _Job:
         return _Job(endpoints.get(target.hostname), credentials, settings, secrets, all_sites, record, plan,
-                    threading.Lock(), host_keys)
+                    threading.Lock(), host_keys, interrupt)
 
-    def run_unit(name: str, canary: bool = False) -> UnitResult:
+    def run_unit(name: str, canary: bool) -> UnitResult:
         return _push_unit(UnitResult(name, canary=canary), units[name], make_job, wlc_lock)
 
     results: dict[str, UnitResult] = {}
-    stopped: str | None = None
-    record.write("-", "run", "start", env=env, units=len(order), canary=canaries, plan=plan is not None,
-                 max_failures=settings.max_failures)
-    with ThreadPoolExecutor(max_workers=max(1, settings.site_workers)) as pool:
-        for unit in pool.map(lambda n: run_unit(n, canary=True), canaries):
-            results[unit.name] = unit
-        failures = sum(1 for u in results.values() if u.failed)
+    record.write("-", "run", "start", durable=True, env=env, units=len(order), canary=canaries,
+                 plan=plan is not None, max_failures=settings.max_failures, command=" ".join(command),
+                 lock_takeover=asdict(takeover) if takeover is not None else None)
+    if takeover is not None:
+        record.write("-", "lock", "taken-over", detail=f"stale lock of a dead run: {takeover.describe()}")
+    with ThreadPoolExecutor(max_workers=settings.site_workers) as pool:
+        launch = _Launcher(pool, run_unit, settings.site_workers, interrupt, results)
+        # any canary failure stops the run: a budget of one failure for the canaries
+        failures, _ = launch(canaries, canary=True, budget=1)
+        stopped: str | None = None
         if failures:
             stopped = f"canary site {next(u.name for u in results.values() if u.failed)} failed"
-        queue = list(rest) if stopped is None else []
-        running: dict[Future[UnitResult], str] = {}
+        elif not interrupt.requested:
+            failures, left = launch(rest, canary=False, budget=settings.max_failures)
+            if left:
+                stopped = f"{failures} failed sites reached --max-failures {settings.max_failures}"
+    if interrupt.requested:
+        stopped = INTERRUPTED
+    for name in order:
+        if name not in results:
+            results[name] = UnitResult(name, [DeviceResult(t.name, t.site_id, Outcome.SKIPPED, stopped or "")
+                                              for t in units[name]])
+    run = RunResult(record.run_id, record.dir, [results[n] for n in order], stopped, interrupt.requested, takeover)
+    end = INTERRUPTED if run.interrupted else "ok" if run.ok else "failed"
+    record.write_text("summary.json", json.dumps(summary_document(run), indent=1) + "\n")
+    record.write_text("summary.txt", summary_text(run))
+    record.write("-", "run", end, durable=True, stopped=stopped)
+    return run
+
+
+@dataclass
+class _Launcher:
+    """Starts units on the pool, at most `workers` at a time, until the list is done, `budget`
+    units have failed or an interrupt is requested; waits for every unit it started.
+    Returns (failed units, whether some were never started)."""
+
+    pool: ThreadPoolExecutor
+    run_unit: Callable[[str, bool], UnitResult]
+    workers: int
+    interrupt: Interrupt
+    results: dict[str, UnitResult]
+
+    def __call__(self, names: Sequence[str], *, canary: bool, budget: int) -> tuple[int, bool]:
+        queue = list(names)
+        failures = 0
+        running: dict[Future[UnitResult], None] = {}
         while queue or running:
-            while queue and len(running) < settings.site_workers and failures < settings.max_failures:
-                name = queue.pop(0)
-                running[pool.submit(run_unit, name)] = name
+            while queue and len(running) < self.workers and failures < budget and not self.interrupt.requested:
+                running[self.pool.submit(self.run_unit, queue.pop(0), canary)] = None
             if not running:
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 running.pop(future)
                 unit = future.result()
-                results[unit.name] = unit
+                self.results[unit.name] = unit
                 failures += unit.failed
-        if stopped is None and queue:
-            stopped = f"{failures} failed sites reached --max-failures {settings.max_failures}"
-    for name in order:
-        if name not in results:
-            results[name] = UnitResult(name, [DeviceResult(t.name, t.site_id, Outcome.SKIPPED, stopped or "")
-                                              for t in units[name]])
-    run = RunResult(record.run_id, record.dir, [results[n] for n in order], stopped)
-    record.write("-", "run", "ok" if run.ok else "failed", stopped=stopped)
-    record.write_text("summary.json", json.dumps(summary_document(run), indent=1) + "\n")
-    record.write_text("summary.txt", summary_text(run))
-    record.close()
-    return run
+        return failures, bool(queue)
 
 
 def summary_document(run: RunResult) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
         "ok": run.ok,
+        "interrupted": run.interrupted,
         "stopped": run.stopped,
+        "lock_takeover": asdict(run.takeover) if run.takeover is not None else None,
         "counts": {o.value: run.count(o) for o in Outcome},
         "units": [{"name": u.name, "canary": u.canary, "failed": u.failed,
                    "devices": [{**asdict(d), "outcome": d.outcome.value} for d in u.devices]} for u in run.units],
@@ -423,7 +503,10 @@ def summary_document(run: RunResult) -> dict[str, Any]:
 
 def summary_text(run: RunResult) -> str:
     counts = ", ".join(f"{run.count(o)} {o.value}" for o in Outcome if run.count(o))
-    out = [f"run {run.run_id}: {'OK' if run.ok else 'FAILED'} ({counts})"]
+    state = "INTERRUPTED" if run.interrupted else "OK" if run.ok else "FAILED"
+    out = [f"run {run.run_id}: {state} ({counts})"]
+    if run.takeover is not None:
+        out.append(f"took over the stale lock of a dead run: {run.takeover.describe()}")
     if run.stopped:
         out.append(f"stopped launching sites: {run.stopped}")
     for unit in run.units:
