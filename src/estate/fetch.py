@@ -16,9 +16,12 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr
+
+if TYPE_CHECKING:
+    from estate.lab.state import LabState
 
 ENV_USERNAME = "ESTATE_SSH_USERNAME"
 ENV_PASSWORD = "ESTATE_SSH_PASSWORD"  # noqa: S105 - the variable's name
@@ -102,9 +105,7 @@ class _Counter:
 
 def endpoints_from_lab(lab_dir: Path, hostnames: Iterable[str]) -> dict[str, Endpoint]:
     """Where the lab in `lab_dir` serves each device (from its lab.json)."""
-    from estate.lab.state import read_state
-
-    state = read_state(lab_dir)
+    state = _lab_state(lab_dir)
     if state is None:
         raise FetchError(f"no lab running from {lab_dir} (start one with `estate lab up`)")
     found: dict[str, Endpoint] = {}
@@ -115,10 +116,18 @@ def endpoints_from_lab(lab_dir: Path, hostnames: Iterable[str]) -> dict[str, End
     return found
 
 
-def lab_known_hosts(lab_dir: Path) -> Path:
-    from estate.lab.state import read_state
+def _lab_state(lab_dir: Path) -> LabState | None:
+    """The lab's lab.json; a damaged one is a `FetchError` the CLI reports as a user error."""
+    from estate.lab.state import LabError, read_state
 
-    state = read_state(lab_dir)
+    try:
+        return read_state(lab_dir)
+    except LabError as exc:
+        raise FetchError(str(exc)) from exc
+
+
+def lab_known_hosts(lab_dir: Path) -> Path:
+    state = _lab_state(lab_dir)
     if state is None:
         raise FetchError(f"no lab running from {lab_dir}")
     return state.known_hosts

@@ -22,9 +22,10 @@ from typing import Any
 from estate.device_model import Role
 from estate.diff import DeviceDiff, DiffError, compute_diff, split_wlc
 from estate.fetch import FetchResult
+from estate.files import write_private
 from estate.render import Artifact
 from estate.risk import Risk, RiskSettings, assess, uplink_interfaces
-from estate.secrets import mask
+from estate.secrets import SecretBook, mask, mask_positions
 
 PLAN_FORMAT = "estate-plan/1"
 PARALLEL_THRESHOLD = 200  # below this many targets a process pool costs more than it saves
@@ -135,15 +136,15 @@ def review_targets(
     processes: int | None = None,
 ) -> Review:
     """Diff every target against its running config (scoped for WLC shares). Running texts
-    have secrets swapped for placeholders first, so nothing here holds a secret value."""
-    from estate.diff import to_placeholders
-
+    have current secret values swapped for placeholders first; older values stay (the diff must
+    see them to change them) and a `SecretBook` learns them, so every output can mask them."""
     scoped = scoped_running(targets, running, all_site_ids)
     jobs = []
     for target in targets:
         result = scoped[target.name]
         if result.text is not None:
-            jobs.append((target.name, target.hostname, to_placeholders(result.text, secrets), target.intended))
+            jobs.append((target.name, target.hostname, comparable(target.intended, result.text, secrets),
+                         target.intended))
     diffs = _run_diffs(jobs, processes)
     devices = []
     for target in targets:
@@ -177,9 +178,32 @@ def _run_diffs(jobs: list[tuple[str, str, str, str]], processes: int | None) -> 
         return {job[0]: outcome for job, outcome in zip(jobs, outcomes, strict=True)}
 
 
-def plan_document(review: Review) -> dict[str, Any]:
-    """The plan a change board approves: per changed device, the exact lines (placeholders,
-    never secret values), the rollback, and the hashes of the running and intended configs."""
+def comparable(intended: str, running_text: str, secrets: Mapping[str, str]) -> str:
+    """A running config as it is compared with `intended`: current secret values become their
+    placeholders; every other value standing where `intended` has a placeholder is an older
+    value of that secret, learned by a `SecretBook` so that `mask` hides it everywhere."""
+    from estate.diff import to_placeholders
+
+    text = to_placeholders(running_text, secrets)
+    if isinstance(secrets, SecretBook):
+        secrets.learn_from(intended, text)
+    return text
+
+
+def _masked_leaves(value: Any, secrets: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return mask(value, secrets)
+    if isinstance(value, list):
+        return [_masked_leaves(item, secrets) for item in value]
+    if isinstance(value, dict):
+        return {key: _masked_leaves(item, secrets) for key, item in value.items()}
+    return value
+
+
+def plan_document(review: Review, secrets: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The plan a change board approves: per changed device, the exact lines (placeholders for
+    current secrets; any other secret value masked), the rollback, and the hashes of the running
+    and intended configs. Masked before the checksum, so the saved plan verifies as written."""
     devices = [
         {
             "target": d.target.name,
@@ -195,16 +219,28 @@ def plan_document(review: Review) -> dict[str, Any]:
         for d in review.devices
         if d.diff is not None and d.status is Status.CHANGED
     ]
-    body = {"format": PLAN_FORMAT, "env": review.env, "created_at": review.created_at.isoformat(),
-            "source": review.source, "devices": devices}
+    body: dict[str, Any] = {"format": PLAN_FORMAT, "env": review.env, "created_at": review.created_at.isoformat(),
+                            "source": review.source, "devices": devices}
+    body = _masked_leaves(body, secrets or {})
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     return {**body, "plan_sha256": digest}
 
 
 def save_plan(review: Review, path: Path, secrets: Mapping[str, str]) -> None:
-    text = mask(json.dumps(plan_document(review), indent=1) + "\n", secrets)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    """Write the plan atomically, readable by its owner only (it names every device's change)."""
+    write_private(path, json.dumps(plan_document(review, secrets), indent=1) + "\n")
+
+
+def approved_lines(planned: Sequence[str], fresh: Sequence[str], secrets: Mapping[str, str]) -> tuple[str, ...]:
+    """The lines to send for a plan: a plan holds masked lines where a device had an older
+    secret value (`no key 0 <secret>`), which cannot be sent as written. Once the running
+    config's hash matched the plan's, a fresh diff gives the same lines with the values in:
+    send those, after checking that masked they are exactly what was approved."""
+    if tuple(planned) == tuple(fresh):
+        return tuple(fresh)
+    if [mask(line, secrets) for line in fresh] == list(planned):
+        return tuple(fresh)
+    raise PlanError("the device's change differs from the approved plan's lines")
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,24 +301,24 @@ def _device_json(device: DeviceReview, detail: bool) -> dict[str, Any]:
         "role": device.target.role.value,
         "status": device.status.value,
         "source": device.source,
-        "error": device.error,
-        "risks": [{"kind": r.kind.value, "line": r.line} for r in device.risks],
+        "error": None if device.error is None else mask_positions(device.error),
+        "risks": [{"kind": r.kind.value, "line": mask_positions(r.line)} for r in device.risks],
     }
     if device.diff is not None:
         row.update(running_sha256=device.diff.running_sha256, added=device.diff.added, removed=device.diff.removed,
                    converged=device.diff.converged)
         if detail:
-            row.update(remediation=list(device.diff.remediation), rollback=list(device.diff.rollback))
+            row.update(remediation=[mask_positions(line) for line in device.diff.remediation],
+                       rollback=[mask_positions(line) for line in device.diff.rollback])
     return row
 
 
 def scoped_text(target: Target, running_text: str, all_site_ids: Iterable[str], secrets: Mapping[str, str]) -> str:
     """What a target is compared on, exactly as `review_targets` does (push re-checks hashes
-    with this): placeholders for secrets, a WLC share cut out of the WLC config."""
-    from estate.diff import to_placeholders
-
+    with this): placeholders for current secrets, a WLC share cut out of the WLC config; older
+    secret values in it are learned by a `SecretBook` (so masked backups hide them)."""
     scoped = scoped_running([target], {target.hostname: FetchResult(target.hostname, running_text)}, all_site_ids)
-    return to_placeholders(scoped[target.name].text or "", secrets)
+    return comparable(target.intended, scoped[target.name].text or "", secrets)
 
 
 @dataclass(frozen=True, slots=True)

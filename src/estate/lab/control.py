@@ -9,8 +9,11 @@ Two ways to run one:
 
 Credentials: a spec's own password/secret wins; otherwise ``ESTATE_SSH_USERNAME`` (default
 ``estate``), ``ESTATE_SSH_PASSWORD`` and ``ESTATE_ENABLE_SECRET`` from the environment. The
-detached server receives them as JSON on its stdin pipe, so they are never written to disk,
-to argv (visible in ``ps``), to ``lab.json`` or to the log.
+detached server receives them as JSON on its stdin pipe, together with the config secret values
+that fill the specs' ``${NAME}`` placeholders and the token it proves itself with, so none of
+them is written to disk, to argv (visible in ``ps``), to ``lab.json`` or to the log.
+
+``lab down`` signals only a process proven to be this lab (see :mod:`estate.lab.ownership`).
 """
 
 from __future__ import annotations
@@ -27,13 +30,16 @@ import threading
 import time
 from collections.abc import Coroutine, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from estate.files import write_private
 from estate.lab.faults import Faults, dump_faults
 from estate.lab.ios_cli import DeviceState
+from estate.lab.ownership import CONTROL_SOCKET, Ownership, new_token, ownership, process_start, socket_path
 from estate.lab.server import LabServer
 from estate.lab.state import (
     DEFAULT_USERNAME,
@@ -50,7 +56,9 @@ from estate.lab.state import (
     dump_specs_without_secrets,
     endpoint,
     read_state,
+    state_folder,
 )
+from estate.secrets import placeholders_in
 
 T = TypeVar("T")
 
@@ -165,13 +173,15 @@ def running_lab(
     devices: list[LabDeviceSpec],
     state_dir: Path,
     faults: dict[str, Faults] | None = None,
+    secrets: Mapping[str, str] | None = None,
 ) -> Iterator[LabHandle]:
     """Serve ``devices`` from a background thread until the block exits.
 
-    Specs without credentials take them from the environment (see :func:`with_credentials`).
+    Specs without credentials take them from the environment (see :func:`with_credentials`);
+    ``secrets`` fill the configs' ``${NAME}`` placeholders in memory.
     """
     specs = with_credentials(assign_addresses(devices))
-    server = LabServer(specs, state_dir, faults)
+    server = LabServer(specs, state_dir, faults, secrets)
     loop = _LoopThread()
     try:
         loop.run(server.start())
@@ -189,6 +199,7 @@ class LabStatus(BaseModel):
 
     running: bool
     pid: int | None = None
+    ownership: Ownership | None = None
     devices: int = 0
     reachable: int = 0
     unreachable: tuple[str, ...] = ()
@@ -203,84 +214,132 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def lab_up(
     devices: Sequence[LabDeviceSpec],
     state_dir: Path,
     faults: dict[str, Faults] | None = None,
     timeout: float = 120.0,
     env: Mapping[str, str] | None = None,
+    *,
+    secrets: Mapping[str, str] | None = None,
 ) -> LabState:
-    """Start the detached lab server and wait until every device accepts connections."""
-    existing = read_state(state_dir)
-    if existing is not None and pid_alive(existing.pid):
-        raise LabError(f"a lab is already running from {state_dir} (pid {existing.pid})")
+    """Start the detached lab server and wait until every device accepts connections and the
+    server proves itself on its control socket."""
+    _refuse_live_lab(state_dir)
     specs = with_credentials(assign_addresses(devices), env)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    (state_dir / DEVICES_JSON).write_text(dump_specs_without_secrets(specs), encoding="utf-8")
-    (state_dir / FAULTS_JSON).write_text(dump_faults(faults or {}), encoding="utf-8")
-    credentials = {
-        spec.hostname: {
-            "username": spec.username,
-            "password": spec.password.get_secret_value(),
-            "secret": spec.secret.get_secret_value(),
-        }
-        for spec in specs
+    missing = sorted({name for spec in specs for name in placeholders_in(spec.config_text)} - set(secrets or {}))
+    if missing:
+        raise LabError(f"device configs hold placeholders with no value: {', '.join(missing)}")
+    state_folder(state_dir)
+    control = socket_path(state_dir)
+    write_private(state_dir / DEVICES_JSON, dump_specs_without_secrets(specs))
+    write_private(state_dir / FAULTS_JSON, dump_faults(faults or {}))
+    token = new_token()
+    payload = {
+        "token": token,
+        "secrets": dict(secrets or {}),
+        "credentials": {
+            spec.hostname: {
+                "username": spec.username,
+                "password": spec.password.get_secret_value(),
+                "secret": spec.secret.get_secret_value(),
+            }
+            for spec in specs
+        },
     }
-    with (state_dir / LOG_FILE).open("ab") as log_file:
-        process = subprocess.Popen(
+    process = _spawn(state_dir)
+    try:
+        state = LabState(
+            pid=process.pid,
+            process_start=process_start(process.pid),
+            token=token,
+            started_at=datetime.now(UTC),
+            state_dir=state_dir.resolve(),
+            known_hosts=(state_dir / KNOWN_HOSTS).resolve(),
+            devices={spec.hostname: endpoint(spec) for spec in specs},
+        )
+        # recorded before the wait, so an interrupted `lab up` leaves a lab that `lab down` can prove
+        write_private(state_dir / LAB_JSON, state.model_dump_json(indent=1))
+        assert process.stdin is not None
+        process.stdin.write(json.dumps(payload).encode())
+        process.stdin.close()
+        refused = {host for host, fault in (faults or {}).items() if fault.refuse_connections}
+        _wait_ready(process, state, control, [spec for spec in specs if spec.hostname not in refused], timeout)
+    except BaseException:
+        _stop_child(process)
+        (state_dir / LAB_JSON).unlink(missing_ok=True)
+        raise
+    return state
+
+
+def _refuse_live_lab(state_dir: Path) -> None:
+    existing = read_state(state_dir)
+    if existing is None:
+        return
+    owner = ownership(existing.pid, existing.process_start, existing.token, state_dir)
+    if owner is Ownership.OURS:
+        raise LabError(f"a lab is already running from {state_dir} (pid {existing.pid}); `estate lab down` first")
+    if owner is Ownership.SILENT:
+        raise LabError(f"the lab recorded in {state_dir} (pid {existing.pid}) is still running but does not answer "
+                       "on its control socket; stop that process yourself, then delete its lab.json")
+
+
+def _spawn(state_dir: Path) -> subprocess.Popen[bytes]:
+    log = os.open(state_dir / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.fchmod(log, 0o600)  # a log left by an older lab may be wider
+        return subprocess.Popen(
             [sys.executable, "-m", "estate.lab.serve", "--state-dir", str(state_dir)],
             stdin=subprocess.PIPE,
-            stdout=log_file,
-            stderr=log_file,
+            stdout=log,
+            stderr=log,
             start_new_session=True,
         )
-    assert process.stdin is not None
-    process.stdin.write(json.dumps(credentials).encode())
-    process.stdin.close()
-    refused = {host for host, fault in (faults or {}).items() if fault.refuse_connections}
-    waiting = [spec for spec in specs if spec.hostname not in refused]
+    finally:
+        os.close(log)
+
+
+def _wait_ready(process: subprocess.Popen[bytes], state: LabState, control: Path, waiting: list[LabDeviceSpec],
+                timeout: float) -> None:
+    from estate.lab.ownership import ask
+
+    proven = False
     deadline = time.monotonic() + timeout
-    while waiting:
+    while waiting or not proven:
         if process.poll() is not None:
-            raise LabError(f"lab server exited with {process.returncode}; see {LOG_FILE}")
+            raise LabError(f"lab server exited with {process.returncode}; see {state.state_dir / LOG_FILE}")
         if time.monotonic() > deadline:
-            _terminate(process.pid)
-            raise LabError(f"{len(waiting)} devices did not start within {timeout:.0f}s")
+            raise LabError(f"{len(waiting)} devices did not start within {timeout:g}s")
         waiting = [spec for spec in waiting if not port_open(str(spec.host), spec.port)]
-        if waiting:
+        proven = proven or (control.exists() and state.token is not None and ask(control, state.token, state.pid))
+        if waiting or not proven:
             time.sleep(0.1)
-    state = LabState(
-        pid=process.pid,
-        started_at=datetime.now(UTC),
-        state_dir=state_dir.resolve(),
-        known_hosts=(state_dir / KNOWN_HOSTS).resolve(),
-        devices={spec.hostname: endpoint(spec) for spec in specs},
-    )
-    (state_dir / LAB_JSON).write_text(state.model_dump_json(indent=1), encoding="utf-8")
-    return state
+
+
+def _stop_child(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server this process started itself (its Popen handle is the proof)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def lab_status(state_dir: Path) -> LabStatus:
     state = read_state(state_dir)
     if state is None:
         return LabStatus(running=False, state_dir=state_dir)
-    alive = pid_alive(state.pid)
+    owner = ownership(state.pid, state.process_start, state.token, state_dir)
+    alive = owner is Ownership.OURS
     unreachable = tuple(
         name for name, device in state.devices.items() if not (alive and port_open(str(device.host), device.port))
     )
     return LabStatus(
         running=alive,
         pid=state.pid,
+        ownership=owner,
         devices=len(state.devices),
         reachable=len(state.devices) - len(unreachable),
         unreachable=unreachable,
@@ -288,28 +347,61 @@ def lab_status(state_dir: Path) -> LabStatus:
     )
 
 
-def lab_down(state_dir: Path, timeout: float = 10.0) -> bool:
-    """Stop the lab recorded in ``state_dir``; False if none was running. Keys are kept."""
+class Down(StrEnum):
+    """What ``lab down`` did."""
+
+    STOPPED = "stopped"  # the proven lab server was stopped
+    NOT_RUNNING = "not running"  # the recorded process no longer exists; its state was cleared
+    NO_LAB = "no lab"  # nothing recorded
+    FOREIGN = "foreign"  # the pid is another process's (reused, or the record is unprovable): left alone
+    SILENT = "silent"  # the recorded process runs but does not answer with the token: left alone
+
+    @property
+    def refused(self) -> bool:
+        return self in (Down.FOREIGN, Down.SILENT)
+
+
+RUN_FILES = (LAB_JSON, DEVICES_JSON, FAULTS_JSON)
+
+
+def lab_down(state_dir: Path, timeout: float = 10.0) -> Down:
+    """Stop the lab recorded in ``state_dir`` if, and only if, its process proves to be this
+    lab's server (pid, start time and token). Keys, known_hosts and secrets are kept."""
     state = read_state(state_dir)
     if state is None:
-        return False
-    was_running = pid_alive(state.pid)
-    if was_running:
-        _terminate(state.pid, timeout)
-    for name in (LAB_JSON, DEVICES_JSON, FAULTS_JSON):
+        return Down.NO_LAB
+    owner = ownership(state.pid, state.process_start, state.token, state_dir)
+    if owner is Ownership.FOREIGN:
+        return Down.FOREIGN
+    if owner is Ownership.SILENT:
+        return Down.SILENT
+    result = Down.NOT_RUNNING
+    if owner is Ownership.OURS:
+        assert state.process_start is not None
+        if not _terminate(state.pid, state.process_start, timeout):
+            return Down.SILENT
+        result = Down.STOPPED
+    for name in RUN_FILES:
         (state_dir / name).unlink(missing_ok=True)
-    return was_running
+    control = state_dir / CONTROL_SOCKET
+    if control.is_socket():
+        control.unlink()
+    return result
 
 
-def _terminate(pid: int, timeout: float = 10.0) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        if not pid_alive(pid):
-            return
-        time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
+def _terminate(pid: int, start: int, timeout: float) -> bool:
+    """SIGTERM, then SIGKILL after `timeout`; each signal only while the pid still has the
+    recorded start time (the number could be reused in between). False if it outlived both."""
+    for signum, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        if process_start(pid) != start:
+            return True
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)  # reap it when it is our own child (tests start labs in-process)
+            if process_start(pid) != start:
+                return True
+            time.sleep(0.05)
+    return False

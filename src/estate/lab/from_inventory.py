@@ -1,5 +1,5 @@
-"""An environment's devices as the lab simulates them: rendered intended configs, with the
-lab's secret values filled in, aged into a brownfield start state.
+"""An environment's devices as the lab simulates them: rendered intended configs aged into a
+brownfield start state, their `${NAME}` placeholders kept (the lab server fills them in memory).
 
 Config secrets for a lab (`${TACACS_KEY}` and friends) come from `ESTATE_SECRET_*` when set;
 otherwise the lab generates random lab-only values once and keeps them in
@@ -10,37 +10,54 @@ the same placeholders the lab's devices hold. Real credentials are never generat
 from __future__ import annotations
 
 import json
-import os
 import secrets as token
 from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 
 from estate.device_model import Role, build_site
+from estate.files import write_private
 from estate.inventory.inventory import Inventory
 from estate.lab.brownfield import brownfield_config
-from estate.lab.state import DEFAULT_PORT, LabDeviceSpec
+from estate.lab.state import DEFAULT_PORT, LabDeviceSpec, LabError, state_folder
 from estate.render import Artifact, render_environment
-from estate.secrets import SECRET_NAMES, from_environment, resolve
+from estate.secrets import SECRET_NAMES, SecretBook, SecretValueError, check_value, from_environment, resolve
 
 SECRETS_JSON = "secrets.json"
 WLC_ROLES = (Role.WLC_GLOBAL, Role.WLC_SITE)
 
 
-def lab_secret_values(state_dir: Path, *, create: bool = True) -> dict[str, str]:
-    """Environment values win; the rest come from the lab's store (generated when `create`)."""
+def lab_secret_values(state_dir: Path, *, create: bool = True) -> SecretBook:
+    """Environment values win; the rest come from the lab's store (generated when `create`).
+    `LabError` for a damaged store, `SecretValueError` for a bad environment value."""
     path = state_dir / SECRETS_JSON
-    stored: dict[str, str] = {}
-    if path.is_file():
-        stored = json.loads(path.read_text(encoding="utf-8"))
+    stored = _read_store(path)
     missing = [name for name in SECRET_NAMES if name not in stored]
     if missing and create:
         stored.update({name: token.token_urlsafe(18) for name in missing})
-        state_dir.mkdir(parents=True, exist_ok=True)
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(stored, stream)
-    return {**stored, **from_environment()}
+        state_folder(state_dir)
+        write_private(path, json.dumps(stored))
+    return SecretBook({**stored, **from_environment()})
+
+
+def _read_store(path: Path) -> dict[str, str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabError(f"cannot read the lab's secrets {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+    hint = "delete it to generate new lab secrets (a running lab must be restarted)"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LabError(f"{path} is damaged (not JSON: {exc.msg}, line {exc.lineno}); {hint}") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise LabError(f"{path} is damaged (expected {{NAME: value}} strings); {hint}")
+    try:
+        return {name: check_value(value, f"{path}: {name}") for name, value in data.items()}
+    except SecretValueError as exc:
+        raise LabError(f"{exc}; {hint}") from exc
 
 
 def device_configs(artifacts: list[Artifact]) -> dict[str, tuple[Artifact, str]]:
@@ -71,10 +88,13 @@ def wlc_drift(text: str) -> str:
 def lab_device_specs(
     inventory: Inventory,
     env: str,
-    values: Mapping[str, str],
+    values: Mapping[str, str] | None = None,
     sites: list[str] | None = None,
     port: int = DEFAULT_PORT,
 ) -> list[LabDeviceSpec]:
+    """Brownfield specs for the environment's devices. Without `values` the configs keep their
+    `${NAME}` placeholders (what `lab up` writes to disk; the server resolves them in memory);
+    with them, the values are filled in (an in-process lab that never writes its specs)."""
     models = {
         switch.hostname: switch.model
         for site in inventory.env_sites(env, sites)
@@ -82,7 +102,7 @@ def lab_device_specs(
     }
     specs = []
     for hostname, (first, text) in sorted(device_configs(render_environment(inventory, env, sites)).items()):
-        intended = resolve(text, values)
+        intended = text if values is None else resolve(text, values)
         wlc = first.role in WLC_ROLES
         specs.append(
             LabDeviceSpec(
@@ -97,7 +117,5 @@ def lab_device_specs(
     return specs
 
 
-def inventory_specs(
-    inventory: Inventory, env: str, state_dir: Path, sites: list[str] | None = None
-) -> list[LabDeviceSpec]:
-    return lab_device_specs(inventory, env, lab_secret_values(state_dir), sites)
+def inventory_specs(inventory: Inventory, env: str, sites: list[str] | None = None) -> list[LabDeviceSpec]:
+    return lab_device_specs(inventory, env, None, sites)

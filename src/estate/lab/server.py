@@ -20,9 +20,11 @@ from pathlib import Path
 
 import asyncssh
 
+from estate.files import private_dir, write_private
 from estate.lab.faults import Faults
 from estate.lab.ios_cli import CliSession, DeviceState
-from estate.lab.state import KEYS_DIR, KNOWN_HOSTS, LOOPBACK, LabDeviceSpec, LabError, write_private
+from estate.lab.state import KEYS_DIR, KNOWN_HOSTS, LOOPBACK, LabDeviceSpec, LabError, state_folder
+from estate.secrets import MissingSecretError, resolve
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +196,10 @@ class _ShellSession(asyncssh.SSHServerSession[str]):
 
     def _write(self, text: str) -> None:
         if self._chan is not None and not self._closed:
-            self._chan.write(text)
+            try:
+                self._chan.write(text)
+            except BrokenPipeError:  # the client closed its channel mid-reply: nothing left to answer
+                self._closed = True
 
 
 def load_or_create_key(keys_dir: Path, hostname: str, regenerate: bool = False) -> asyncssh.SSHKey:
@@ -202,7 +207,8 @@ def load_or_create_key(keys_dir: Path, hostname: str, regenerate: bool = False) 
     if path.exists() and not regenerate:
         return asyncssh.read_private_key(path)
     key = asyncssh.generate_private_key("ssh-ed25519", comment=f"estate-lab {hostname}")
-    write_private(path, key.export_private_key().decode())
+    private_dir(keys_dir)
+    write_private(path, key.export_private_key())
     return key
 
 
@@ -232,9 +238,11 @@ class LabServer:
         devices: Sequence[LabDeviceSpec],
         state_dir: Path,
         faults: Mapping[str, Faults] | None = None,
+        secrets: Mapping[str, str] | None = None,
     ) -> None:
         self.state_dir = state_dir
         self._faults = dict(faults or {})
+        self._secrets = secrets
         self._specs = list(devices)
         self.devices: dict[str, DeviceRuntime] = {}
 
@@ -244,16 +252,26 @@ class LabServer:
 
     async def start(self) -> None:
         logging.getLogger("asyncio").addFilter(_HUNG_UP_FILTER)  # same object: added once
+        state_folder(self.state_dir)
         keys_dir = self.state_dir / KEYS_DIR
         for spec in self._specs:
             if spec.host is None or spec.host not in LOOPBACK:
                 raise LabError(f"{spec.hostname}: refusing to listen on {spec.host}")
-            state = DeviceState(spec.hostname, spec.model, spec.config_text, spec.secret.get_secret_value())
+            state = DeviceState(spec.hostname, spec.model, self._config(spec), spec.secret.get_secret_value())
             key = load_or_create_key(keys_dir, spec.hostname)
             faults = self._faults.get(spec.hostname, Faults())
             self.devices[spec.hostname] = DeviceRuntime(spec, state, key, faults)
         self.write_known_hosts()
         await asyncio.gather(*(self._listen(rt) for rt in self.devices.values() if not rt.faults.refuse_connections))
+
+    def _config(self, spec: LabDeviceSpec) -> str:
+        """The spec's config with its placeholders filled from the secrets held in memory."""
+        if self._secrets is None:
+            return spec.config_text
+        try:
+            return resolve(spec.config_text, self._secrets)
+        except MissingSecretError as exc:
+            raise LabError(f"{spec.hostname}: {exc}") from exc
 
     async def stop(self) -> None:
         for runtime in self.devices.values():
@@ -263,8 +281,7 @@ class LabServer:
 
     def write_known_hosts(self) -> None:
         lines = [known_hosts_line(rt.host, rt.spec.port, rt.key) for rt in self.devices.values()]
-        self.known_hosts.parent.mkdir(parents=True, exist_ok=True)
-        self.known_hosts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        write_private(self.known_hosts, "\n".join(lines) + "\n")
 
     def runtime(self, hostname: str) -> DeviceRuntime:
         try:

@@ -1,28 +1,36 @@
 """The lab's data at its edges: what a simulated device is (:class:`LabDeviceSpec`), where it
 listens (:class:`DeviceEndpoint`), and the ``lab.json`` record of a running lab
-(:class:`LabState`). Passwords and secrets never appear in ``lab.json`` or ``devices.json``.
+(:class:`LabState`). Passwords and secret values never appear in ``lab.json`` or
+``devices.json``: device configs keep their ``${NAME}`` placeholders on disk and the server
+receives the values on its stdin.
 
-State directory layout (``estate lab up --state-dir DIR``):
+State directory layout (``estate lab up --state-dir DIR``), the folder 0700 and every file in
+it 0600, each written whole (write, then rename):
 
-* ``DIR/lab.json`` — :class:`LabState` (pid, per device host/port/username/role/site_id)
-* ``DIR/devices.json`` — the device specs the server runs, *without* password and secret
+* ``DIR/lab.json`` — :class:`LabState` (pid, process start time, control token, per device
+  host/port/username/role/site_id)
+* ``DIR/devices.json`` — the device specs the server runs, without password, secret or secret
+  values
 * ``DIR/faults.json`` — optional fault injection, hostname → :class:`~estate.lab.faults.Faults`
-* ``DIR/keys/<hostname>.key`` — each device's ed25519 host key (0600), kept across restarts
+* ``DIR/secrets.json`` — the lab's generated config secret values (see ``from_inventory``)
+* ``DIR/keys/<hostname>.key`` — each device's ed25519 host key, kept across restarts
 * ``DIR/known_hosts`` — OpenSSH known_hosts for every device
+* ``DIR/control.sock`` — where the server proves it is this lab (see ``ownership``)
 * ``DIR/lab.log`` — the server's log (no secrets)
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from datetime import datetime
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, TypeAdapter
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError
+
+from estate.files import private_dir
 
 LOOPBACK = IPv4Network("127.0.0.0/8")
 DEFAULT_PORT = 2222
@@ -81,11 +89,15 @@ class DeviceEndpoint(BaseModel):
 
 
 class LabState(BaseModel):
-    """``lab.json``: written once every device accepts connections."""
+    """``lab.json``: written as soon as the server process exists (so an interrupted ``lab up``
+    still leaves something ``lab down`` can stop). Without ``process_start`` and ``token`` no
+    process can be proven to be this lab, and ``lab down`` signals nothing."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    pid: int
+    pid: int = Field(ge=1)
+    process_start: int | None = None  # /proc/<pid>/stat start time, clock ticks since boot
+    token: str | None = None  # what the server proves it holds (see estate.lab.ownership)
     started_at: datetime
     state_dir: Path
     known_hosts: Path
@@ -129,7 +141,20 @@ def endpoint(spec: LabDeviceSpec) -> DeviceEndpoint:
 
 def load_specs(path: Path) -> list[LabDeviceSpec]:
     """Read a JSON list of :class:`LabDeviceSpec` (password/secret may be omitted)."""
-    return _SPECS.validate_json(path.read_bytes())
+    try:
+        return _SPECS.validate_json(path.read_bytes())
+    except OSError as exc:
+        raise LabError(f"cannot read device specs {path}: {exc.strerror}") from exc
+    except ValidationError as exc:
+        raise LabError(f"{path}: not a list of lab devices: {_first_error(exc)}") from exc
+
+
+def _first_error(exc: ValidationError) -> str:
+    errors = exc.errors(include_input=False, include_url=False)
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"])
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where + ': ' if where else ''}{first['msg']}{more}"
 
 
 def dump_specs_without_secrets(specs: Sequence[LabDeviceSpec]) -> str:
@@ -137,17 +162,30 @@ def dump_specs_without_secrets(specs: Sequence[LabDeviceSpec]) -> str:
     return json.dumps(rows, indent=1)
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable by the owner only (created 0600, never wider)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    path.chmod(0o600)
+def state_folder(state_dir: Path) -> Path:
+    """Create (or narrow) the state folder to 0700; a clear error when the path is a file."""
+    for path in (state_dir, *state_dir.parents):
+        if path.exists() and not path.is_dir():
+            raise LabError(f"lab state folder {state_dir}: {path} is a file, not a folder")
+    try:
+        return private_dir(state_dir)
+    except OSError as exc:
+        raise LabError(f"cannot create the lab state folder {state_dir}: {exc.strerror}") from exc
 
 
 def read_state(state_dir: Path) -> LabState | None:
+    """The recorded lab, None when there is none; `LabError` for an unreadable or damaged
+    ``lab.json`` (truncated by a full disk, edited by hand)."""
     path = state_dir / LAB_JSON
-    if not path.exists():
+    if state_dir.exists() and not state_dir.is_dir():
+        raise LabError(f"lab state folder {state_dir} is a file, not a folder")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
         return None
-    return LabState.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise LabError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        return LabState.model_validate_json(raw)
+    except ValidationError as exc:
+        raise LabError(f"{path} is damaged ({_first_error(exc)}); if no lab is running, delete it") from exc
