@@ -408,3 +408,17 @@ def _trail(m: MotoBackend, name: str, i: dict[str, Any]) -> tuple[str, dict[str,
     if i.get("eventSelectors"):
         cloudtrail.put_event_selectors(TrailName=i["name"], EventSelectors=pascal(i["eventSelectors"]))
     return i["name"], {"arn": trail["TrailARN"]}
+
+
+# moto emulates Connect instances only; the instance's queues, flows, profiles, numbers and
+# storage configs stay plain mocks (reported as such, like Chime)
+@handles("aws:connect/instance:Instance")
+def _connect_instance(m: MotoBackend, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    connect = m.client("connect")
+    found = connect.create_instance(
+        IdentityManagementType=i["identityManagementType"], InstanceAlias=i.get("instanceAlias", name),
+        InboundCallsEnabled=bool(i["inboundCallsEnabled"]), OutboundCallsEnabled=bool(i["outboundCallsEnabled"]),
+        Tags=i.get("tags") or {})
+    described = connect.describe_instance(InstanceId=found["Id"])["Instance"]
+    return found["Id"], {"arn": found["Arn"], "serviceRole": described["ServiceRole"],
+                         "status": described["InstanceStatus"]}

@@ -8,6 +8,7 @@ the mocks see.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,10 @@ SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 SIP_RTP_PORTS = ((5060, 5061), (16384, 32767))
 ANYWHERE = ("0.0.0.0/0", "::/0")
+CONNECT_INSTANCE = "aws:connect/instance:Instance"
+CONNECT_STORAGE = "aws:connect/instanceStorageConfig:InstanceStorageConfig"
+CONTACT_FLOW = "aws:connect/contactFlow:ContactFlow"
+EVIDENTIAL_MEDIA = ("CALL_RECORDINGS", "CHAT_TRANSCRIPTS")
 PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
@@ -129,26 +134,110 @@ def check_every_bucket(resources: list[PlanResource]) -> list[tuple[str, str]]:
     return problems
 
 
-def check_evidential_buckets(resources: list[PlanResource]) -> list[tuple[str, str]]:
+def _evidential_problems(resources: list[PlanResource], bucket: PlanResource) -> list[str]:
+    where = f"evidential bucket {bucket.name}"
     problems = []
-    for bucket in (r for r in resources if r.typ == BUCKET and is_evidential(r)):
-        where = f"evidential bucket {bucket.name}"
-        if not bucket.props.get("objectLockEnabled"):
-            problems.append((bucket.urn, f"{where} is created without Object Lock"))
-        locks = _side_cars(resources, OBJECT_LOCK, bucket)
-        retention = [((lock.props.get("rule") or {}).get("defaultRetention") or {}) for lock in locks]
-        if not any(r.get("mode") in ("COMPLIANCE", "GOVERNANCE") and (r.get("days") or r.get("years"))
-                   for r in retention):
-            problems.append((bucket.urn, f"{where} has no default retention"))
-        versioned = [(v.props.get("versioningConfiguration") or {}).get("status")
-                     for v in _side_cars(resources, VERSIONING, bucket)]
-        if "Enabled" not in versioned:
-            problems.append((bucket.urn, f"{where} is not versioned"))
-        rules = [rule for e in _side_cars(resources, ENCRYPTION, bucket) for rule in e.props.get("rules") or []]
-        if not any((rule.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm") == "aws:kms"
-                   for rule in rules):
-            problems.append((bucket.urn, f"{where} is not encrypted with a KMS key by default"))
+    if not bucket.props.get("objectLockEnabled"):
+        problems.append(f"{where} is created without Object Lock")
+    locks = _side_cars(resources, OBJECT_LOCK, bucket)
+    retention = [((lock.props.get("rule") or {}).get("defaultRetention") or {}) for lock in locks]
+    if not any(r.get("mode") in ("COMPLIANCE", "GOVERNANCE") and (r.get("days") or r.get("years"))
+               for r in retention):
+        problems.append(f"{where} has no default retention")
+    versioned = [(v.props.get("versioningConfiguration") or {}).get("status")
+                 for v in _side_cars(resources, VERSIONING, bucket)]
+    if "Enabled" not in versioned:
+        problems.append(f"{where} is not versioned")
+    rules = [rule for e in _side_cars(resources, ENCRYPTION, bucket) for rule in e.props.get("rules") or []]
+    if not any((rule.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm") == "aws:kms"
+               for rule in rules):
+        problems.append(f"{where} is not encrypted with a KMS key by default")
     return problems
+
+
+def check_evidential_buckets(resources: list[PlanResource]) -> list[tuple[str, str]]:
+    return [(bucket.urn, message) for bucket in resources if bucket.typ == BUCKET and is_evidential(bucket)
+            for message in _evidential_problems(resources, bucket)]
+
+
+def check_connect_saml(r: PlanResource) -> list[str]:
+    if r.typ == CONNECT_INSTANCE and r.props.get("identityManagementType") != "SAML":
+        return [f"Connect instance uses {r.props.get('identityManagementType')} identity, not SAML "
+                "(users must sign in through the force's identity provider)"]
+    return []
+
+
+def _locked_buckets(resources: list[PlanResource]) -> list[PlanResource]:
+    """Evidential buckets that pass every check of `check_evidential_buckets`."""
+    return [r for r in resources if r.typ == BUCKET and is_evidential(r) and not _evidential_problems(resources, r)]
+
+
+def check_connect_recordings(resources: list[PlanResource]) -> list[tuple[str, str]]:
+    """Call recordings and chat transcripts are evidence: KMS-encrypted, into a locked bucket."""
+    problems: list[tuple[str, str]] = []
+    locked = _locked_buckets(resources)
+    stored: set[str] = set()
+    for config in (r for r in resources if r.typ == CONNECT_STORAGE):
+        kind = config.props.get("resourceType")
+        if kind not in EVIDENTIAL_MEDIA:
+            continue
+        stored.add(str(kind))
+        storage = config.props.get("storageConfig") or {}
+        s3 = storage.get("s3Config") or {}
+        encryption = s3.get("encryptionConfig") or {}
+        where = f"{config.name}: {str(kind).lower().replace('_', ' ')}"
+        if storage.get("storageType") != "S3":
+            problems.append((config.urn, f"{where} are not stored in S3 (storage type {storage.get('storageType')})"))
+            continue
+        if encryption.get("encryptionType") != "KMS" or not encryption.get("keyId"):
+            problems.append((config.urn, f"{where} are not encrypted with a KMS key"))
+        deps = config.property_dependencies.get("storageConfig") or []
+        name = s3.get("bucketName")
+        if not any((b.urn and b.urn in deps) or (name and name in (b.props.get("bucket"), b.name)) for b in locked):
+            problems.append((config.urn, f"{where} go to bucket {name}, which this stack does not declare "
+                                         "Object-Locked, versioned and KMS-encrypted"))
+    if any(r.typ == CONNECT_INSTANCE for r in resources) and "CALL_RECORDINGS" not in stored:
+        problems.append(("", "a Connect instance has no CALL_RECORDINGS storage config (recordings must be kept "
+                             "as evidence)"))
+    return problems
+
+
+def _flow_problems(content: dict[str, Any]) -> list[str]:
+    actions = {a.get("Identifier"): a for a in content.get("Actions") or []}
+    found = []
+    if content.get("StartAction") not in actions:
+        found.append(f"starts at {content.get('StartAction')!r}, which is not an action of the flow")
+    for ident, action in actions.items():
+        transitions = action.get("Transitions") or {}
+        targets = [transitions.get("NextAction"), *(e.get("NextAction") for e in transitions.get("Errors") or []),
+                   *(c.get("NextAction") for c in transitions.get("Conditions") or [])]
+        found += [f"action {ident} leads to {t!r}, which is not an action of the flow"
+                  for t in targets if t is not None and t not in actions]
+        kind = action.get("Type")
+        errors = {e.get("ErrorType") for e in transitions.get("Errors") or []}
+        if kind == "TransferContactToQueue" and not {"QueueAtCapacity", "NoMatchingError"} <= errors:
+            found.append(f"action {ident} has no fallback when the queue is at capacity or fails")
+        if kind == "CheckHoursOfOperation":
+            outcomes = {tuple((c.get("Condition") or {}).get("Operands") or [])
+                        for c in transitions.get("Conditions") or []}
+            if ("False",) not in outcomes:
+                found.append(f"action {ident} has no branch for a closed queue")
+    kinds = {a.get("Type") for a in actions.values()}
+    if "TransferContactToQueue" in kinds and "CheckHoursOfOperation" not in kinds:
+        found.append("transfers to a queue without checking its hours (no fallback when closed)")
+    return found
+
+
+def check_contact_flow_fallback(r: PlanResource) -> list[str]:
+    if r.typ != CONTACT_FLOW or not isinstance(r.props.get("content"), str):
+        return []  # content unknown during a preview: nothing to check yet
+    try:
+        content = json.loads(r.props["content"])
+    except ValueError:
+        return ["contact flow content is not JSON"]
+    if not isinstance(content, dict):
+        return ["contact flow content is not a flow-language object"]
+    return _flow_problems(content)
 
 
 RULES: tuple[Rule, ...] = (
@@ -160,6 +249,11 @@ RULES: tuple[Rule, ...] = (
     Rule("no-open-sip-rtp", "No ingress from 0.0.0.0/0 or ::/0 on SIP (5060-5061) or RTP "
          "(16384-32767)", resource_check=check_open_sip_rtp),
     Rule("nlb-internal", "Network load balancers are internal", resource_check=check_nlb_internal),
+    Rule("connect-saml", "Connect instances authenticate users through SAML", resource_check=check_connect_saml),
+    Rule("connect-recordings-locked", "Call recordings and chat transcripts are KMS-encrypted and stored in an "
+         "Object-Locked bucket", stack_check=check_connect_recordings),
+    Rule("contact-flow-fallback", "Every contact flow that queues a call has a fallback when the queue is closed, "
+         "at capacity or fails", resource_check=check_contact_flow_fallback),
 )
 
 
