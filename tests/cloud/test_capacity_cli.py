@@ -32,5 +32,13 @@ def test_table_flags_sites(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_bad_setting_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["capacity", "--env", "dev", "--gos", "2"]) == 2
-    assert "--gos" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:  # argparse's own exit: out of the option's range
+        main(["capacity", "--env", "dev", "--gos", "2"])
+    assert stopped.value.code == 2
+    assert "argument --gos: must be from 0 to 1, got 2" in capsys.readouterr().err
+
+
+def test_open_bound_end_value_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    # within the option's closed range but refused by the model: still exit 2, option named
+    assert main(["capacity", "--env", "dev", "--gos", "1"]) == 2
+    assert capsys.readouterr().err == "estate: error: --gos: Input should be less than 1\n"

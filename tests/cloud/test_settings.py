@@ -62,3 +62,18 @@ def test_inventory_cross_checks(sample_inventory: Inventory) -> None:
         {"name": "hub-mars", "publicIp": "198.51.100.9", "bgpAsn": 65000}]}))
     with pytest.raises(SettingsError, match="no site of dev uses hub 'hub-mars'"):
         check_against_inventory(unknown_hub, sample_inventory)
+
+
+@pytest.mark.parametrize("key", ["estate:stack", "estate:aws"])
+def test_reserved_names_are_not_settings(key: str) -> None:
+    values = read_stack_config(PROJECT_ROOT, "dev")
+    with pytest.raises(SettingsError, match=f"{key}: unknown setting"):
+        parse_settings("dev", {**values, key: "{}"})
+
+
+def test_every_bad_key_reported_at_once() -> None:
+    values = config("dev", voice={"amiId": "ubuntu"}, network={"azCount": 9})
+    with pytest.raises(SettingsError) as error:
+        parse_settings("dev", {**values, "estate:voise": "{}", "aws:allowedAccountIds": "[1]"})
+    keys = sorted(p.key for p in error.value.problems)
+    assert keys == ["aws:allowedAccountIds[0]", "estate:network.azCount", "estate:voice.amiId", "estate:voise"]

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +37,26 @@ def test_plan_json_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert document["counts"]["aws:autoscaling/group:Group"] == 2
     assert estate(["plan", "--env", "qa"]) == 2
     assert "no stack configuration Pulumi.qa.yaml" in capsys.readouterr().err
+
+
+def test_program_refuses_duplicate_keys_in_its_stack_file(tmp_path: Path) -> None:
+    # under the engine the values no longer show a duplicate: the program reads the file itself
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml"):
+        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    text = stack_file.read_text()
+    stack_file.write_text(text.replace("    azCount: 2\n", "    azCount: 2\n    azCount: 3\n"))
+    line = text[: text.index("    azCount: 2\n")].count("\n") + 2
+    mocks = EstateMocks()
+    with pytest.raises(SettingsError, match=rf"Pulumi\.dev\.yaml:{line}: azCount: duplicate key"):
+        run_program(mocks, "estate", "dev", read_stack_config(PROJECT_ROOT, "dev"), lambda: main(tmp_path))
+    assert mocks.custom() == []
+
+
+def test_program_names_the_line_of_a_bad_value() -> None:
+    config = read_stack_config(PROJECT_ROOT, "dev")
+    config["aws:region"] = "us-east-1"
+    mocks = EstateMocks()
+    with pytest.raises(SettingsError, match=r"Pulumi\.dev\.yaml:4: aws:region: us-east-1 is not eu-west-2"):
+        run_program(mocks, "estate", "dev", config, main)
+    assert mocks.custom() == []

@@ -11,10 +11,12 @@ import math
 import sys
 from typing import Any
 
+from annotated_types import Ge, Gt, Le, Lt
 from pydantic import ValidationError
+from pydantic.fields import FieldInfo
 
 from estate.capacity import CapacityReport, CapacitySettings, Codec, SiteCapacity, plan_capacity
-from estate.cli.common import UserError, add_env, add_inventory, add_sites, load
+from estate.cli.common import UserError, add_env, add_inventory, add_sites, float_in, int_in, load
 
 SETTING_FLAGS: dict[str, str] = {
     "erlang_per_phone": "--erlang-per-phone",
@@ -41,11 +43,28 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
     for field, flag in SETTING_FLAGS.items():
         info = CapacitySettings.model_fields[field]
-        kind: Any = str if field == "codec" else (int if info.annotation is int else float)
         choices = [c.value for c in Codec] if field == "codec" else None
-        parser.add_argument(flag, dest=field, type=kind, choices=choices, default=None,
+        parser.add_argument(flag, dest=field, type=_ranged(info), choices=choices, default=None,
                             help=f"{info.description} (default {_default(info.default)})")
     parser.set_defaults(func=run)
+
+
+def _ranged(info: FieldInfo) -> Any:
+    """The argparse type for a setting, with the model's own bounds, so nonsense (NaN, a
+    negative hour) stops at the option. The model still refuses an open bound's end value
+    (a grade of service of exactly 1), naming the option, in `settings_from`."""
+    if info.annotation not in (int, float):
+        return str
+    low: float = 0.0
+    high: float | None = None
+    for bound in info.metadata:
+        if isinstance(bound, Ge | Gt):
+            low = float(bound.ge if isinstance(bound, Ge) else bound.gt)  # type: ignore[arg-type]
+        elif isinstance(bound, Le | Lt):
+            high = float(bound.le if isinstance(bound, Le) else bound.lt)  # type: ignore[arg-type]
+    if info.annotation is int:
+        return int_in(int(low), None if high is None else int(high))
+    return float_in(low, high)
 
 
 def _default(value: object) -> str:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from estate.cli.common import folder_path
 from estate.cli.main import main as estate
 
 CANARY = "MPS-0042"
@@ -37,7 +38,7 @@ def _lab_credentials() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make demo")
-    parser.add_argument("--out", type=Path, default=Path("build"))
+    parser.add_argument("--out", type=folder_path, default=Path("build"), metavar="DIR")
     args = parser.parse_args(argv)
     out: Path = args.out
     lab_dir, plan = out / "lab", out / "plan.json"

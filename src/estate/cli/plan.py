@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from estate.cli.common import UserError, add_env
+from estate.paths import PROJECT_ROOT
 
 if TYPE_CHECKING:
     from estate.cloud.plan import Plan, PlanNode
@@ -27,6 +28,10 @@ def add_parser(subparsers: Any) -> None:
         "--inventory", type=Path, default=None, metavar="DIR",
         help="the source of truth folder (default: the stack's estate:inventory, else network_configs/)",
     )
+    parser.add_argument(
+        "--project-dir", type=Path, default=PROJECT_ROOT, metavar="DIR",
+        help="the Pulumi project folder: its Pulumi.yaml and Pulumi.<env>.yaml (default: this project's)",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(func=run)
 
@@ -39,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if args.inventory is not None and not args.inventory.is_dir():
         raise UserError(f"inventory folder {args.inventory} does not exist")
     try:
-        plan = run_plan(args.env, inventory=args.inventory)
+        plan = run_plan(args.env, project_dir=args.project_dir, inventory=args.inventory)
     except SettingsError as exc:
         raise UserError(str(exc)) from None
     sys.stdout.write(as_json(plan) if args.format == "json" else as_text(plan))

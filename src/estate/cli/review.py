@@ -9,11 +9,27 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from estate.cli.common import UserError, add_env, add_inventory, add_sites, load
+from estate.cli.common import (
+    UserError,
+    add_env,
+    add_inventory,
+    add_sites,
+    file_path,
+    float_in,
+    folder_path,
+    int_in,
+    load,
+    unknown_names,
+)
+
+if TYPE_CHECKING:
+    from estate.secrets import SecretBook
 
 DEFAULT_LAB_DIR = Path("build/lab")
+MAX_WORKERS = 500  # one SSH session per device of the largest site set, and no more
+MAX_TIMEOUT = 3600.0
 
 
 def add_review_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,19 +41,20 @@ def add_review_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only this device (repeat for more)")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--lab", action="store_true", help="reach the simulator (`estate lab up`) instead of devices")
-    source.add_argument("--running-from", type=Path, default=None, metavar="DIR",
+    source.add_argument("--running-from", type=folder_path, default=None, metavar="DIR",
                         help="offline: saved running configs <hostname>.cfg under DIR (flat or per env/site)")
-    parser.add_argument("--lab-dir", type=Path, default=DEFAULT_LAB_DIR, metavar="DIR",
+    parser.add_argument("--lab-dir", type=folder_path, default=DEFAULT_LAB_DIR, metavar="DIR",
                         help=f"the lab's state folder (default: {DEFAULT_LAB_DIR})")
-    parser.add_argument("--known-hosts", type=Path, default=None, metavar="FILE",
+    parser.add_argument("--known-hosts", type=file_path, default=None, metavar="FILE",
                         help="known_hosts to verify device keys against (default: the lab's with --lab, "
                              "else ~/.ssh/known_hosts)")
     parser.add_argument("--trust-on-first-use", action="store_true",
                         help="accept (and record) host keys never seen before; a changed key is still refused")
-    parser.add_argument("--workers", type=int, default=50, metavar="N", help="parallel SSH sessions (default 50)")
-    parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
+    parser.add_argument("--workers", type=int_in(1, MAX_WORKERS), default=50, metavar="N",
+                        help=f"parallel SSH sessions, 1 to {MAX_WORKERS} (default 50)")
+    parser.add_argument("--timeout", type=float_in(0.1, MAX_TIMEOUT), default=10.0, metavar="S",
                         help="connect/auth timeout in seconds (default 10); reads wait 3x this")
-    parser.add_argument("--large-change", type=int, default=150, metavar="LINES",
+    parser.add_argument("--large-change", type=int_in(1), default=150, metavar="LINES",
                         help="flag a device whose change adds+removes more lines than this (default 150)")
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     parser.add_argument("--detail", action="store_true", help="per-device remediation, risks and rollback")
@@ -47,20 +64,21 @@ def add_parser(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "review", help="dry-run: remediation, rollback and risks for every device (changes nothing)")
     add_review_arguments(parser)
-    parser.add_argument("--save", type=Path, default=None, metavar="PLAN",
+    parser.add_argument("--save", type=file_path, default=None, metavar="PLAN",
                         help="write the reviewed plan (per device: lines, rollback, running-config hash)")
     parser.set_defaults(func=run)
 
 
-def context(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, dict[str, str], Any]:
+def context(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, SecretBook, Any]:
     """(inventory, selection, credentials, connect settings, secret values, risk settings)."""
     from estate.fetch import ConnectSettings, FetchError, credentials_from_env, lab_known_hosts
     from estate.inventory.models import VlanRole
     from estate.review import Selection
     from estate.risk import RiskSettings
-    from estate.secrets import from_environment
+    from estate.secrets import SecretBook, from_environment
 
     inventory = load(args)
+    check_devices(inventory, args.env, args.sites, args.devices)
     selection = Selection(args.env, args.sites, args.devices, args.running_from,
                           args.lab_dir if args.lab else None)
     known_hosts = args.known_hosts
@@ -78,10 +96,26 @@ def context(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, dict[str, str
     if args.lab:
         from estate.lab.from_inventory import lab_secret_values
 
-        secrets = lab_secret_values(args.lab_dir, create=False)
+        secrets = SecretBook(lab_secret_values(args.lab_dir, create=False))
     if credentials is not None:
-        secrets = {**credentials.values(), **secrets}
+        secrets.add_current({k: v for k, v in credentials.values().items() if k not in secrets})
     return inventory, selection, credentials, settings, secrets, RiskSettings(mgmt, args.large_change)
+
+
+def check_devices(inventory: Any, env: str, sites: list[str] | None, devices: list[str] | None) -> None:
+    """Refuse a --device that is not in the chosen sites of the environment (with close
+    matches): silently reviewing nothing would read as "no change needed"."""
+    if not devices:
+        return
+    from estate.device_model import build_site, wlc_hostname
+
+    known = {wlc_hostname(inventory, env)}  # the WLC's name selects its global and site parts
+    for site in inventory.env_sites(env, sites):
+        known.update(switch.hostname for switch in build_site(inventory, env, site).switches)
+    where = f"sites {', '.join(sites)} of {env}" if sites else f"environment {env}"
+    error = unknown_names(f"device in {where}", devices, known)
+    if error is not None:
+        raise error
 
 
 def render_review(review: Any, fmt: str, detail: bool) -> str:

@@ -12,10 +12,9 @@ from typing import Any
 from estate.cloud.mocks import Declared, EstateMocks, run_program
 from estate.cloud.policy_rules import RULES, PlanResource, Violation, evaluate
 from estate.cloud.program import StackInputs, define_stack, prepare
-from estate.cloud.settings import read_stack_config
+from estate.cloud.settings import load_stack_file
 from estate.paths import PROJECT_ROOT
 
-PROJECT = "estate"
 # the properties worth showing per type in the tree (engine names)
 KEY_PROPS: dict[str, tuple[str, ...]] = {
     "aws:ec2/vpc:Vpc": ("cidrBlock",),
@@ -81,14 +80,16 @@ def as_policy_resources(resources: list[Declared]) -> list[PlanResource]:
 def run_plan(
     env: str, project_dir: Path = PROJECT_ROOT, mocks: EstateMocks | None = None, inventory: Path | None = None
 ) -> Plan:
-    """Declare the stack `env` under mocks (recording ones unless given) and check the policies;
+    """Declare the stack `env` of the project in `project_dir` (its `Pulumi.yaml` and
+    `Pulumi.<env>.yaml`) under mocks (recording ones unless given) and check the policies;
     `inventory` stands in for the stack's `estate:inventory` setting."""
-    config = read_stack_config(project_dir, env)
+    source = load_stack_file(project_dir, env)
+    config = dict(source.values)
     if inventory is not None:
         config["estate:inventory"] = str(inventory.resolve())
-    inputs = prepare(env, config, project_dir)
+    inputs = prepare(env, config, project_dir, source)
     recorder = mocks or EstateMocks(account=inputs.inventory.environment(env).aws_account)
-    monitor = run_program(recorder, PROJECT, env, config, lambda: define_stack(inputs))
+    monitor = run_program(recorder, source.project, env, config, lambda: define_stack(inputs))
     resources = monitor.link()
     return Plan(env, inputs, tuple(resources), tuple(evaluate(as_policy_resources(resources))))
 

@@ -13,7 +13,14 @@ from pulumi.runtime.config import CONFIG, get_config_env
 from estate.capacity import plan_capacity
 from estate.cloud.connectivity import Connectivity, ConnectivityArgs
 from estate.cloud.evidence import EvidenceArgs, EvidenceStore
-from estate.cloud.settings import StackSettings, check_against_inventory, parse_settings
+from estate.cloud.settings import (
+    SettingsError,
+    StackFile,
+    StackSettings,
+    check_against_inventory,
+    load_stack_file,
+    parse_settings,
+)
 from estate.cloud.sizes import StackSizes, stack_sizes
 from estate.cloud.voice import VoiceArgs, VoiceTier
 from estate.inventory.inventory import Inventory
@@ -33,11 +40,17 @@ def config_values() -> dict[str, str]:
     return {**get_config_env(), **CONFIG.get()}
 
 
-def prepare(stack: str, values: dict[str, str], project_dir: Path = PROJECT_ROOT) -> StackInputs:
-    """Parse and cross-check the settings and size the tiers; no resource is declared here."""
-    settings = parse_settings(stack, values)
-    inventory = load_inventory(settings.inventory_path(project_dir))
-    check_against_inventory(settings, inventory)
+def prepare(
+    stack: str, values: dict[str, str], project_dir: Path = PROJECT_ROOT, source: StackFile | None = None
+) -> StackInputs:
+    """Parse and cross-check the settings and size the tiers; no resource is declared here.
+    `source` is the stack file the values came from, so that problems name their line."""
+    try:
+        settings = parse_settings(stack, values)
+        inventory = load_inventory(settings.inventory_path(project_dir))
+        check_against_inventory(settings, inventory)
+    except SettingsError as exc:
+        raise exc.located(source) from None
     report = plan_capacity(inventory, stack, settings.capacity())
     sizes = stack_sizes(inventory, stack, report, az_count=settings.network.az_count,
                         channels_per_sbc=settings.voice.channels_per_sbc,
@@ -85,6 +98,10 @@ def define_stack(inputs: StackInputs) -> None:
     })
 
 
-def main() -> None:
-    """What `stacks/__main__.py` runs under the Pulumi engine (or the mocks)."""
-    define_stack(prepare(pulumi.get_stack(), config_values()))
+def main(project_dir: Path = PROJECT_ROOT) -> None:
+    """What `stacks/__main__.py` runs under the Pulumi engine (or the mocks). The engine hands
+    over the values; the stack file, when there is one, is read too, to refuse duplicate keys
+    (which the values no longer show) and to name lines."""
+    stack = pulumi.get_stack()
+    source = load_stack_file(project_dir, stack) if (project_dir / f"Pulumi.{stack}.yaml").is_file() else None
+    define_stack(prepare(stack, config_values(), project_dir, source))

@@ -3,13 +3,16 @@ frozen model. Environments differ only through these values.
 
 Values arrive the way the Pulumi CLI passes them to a program: every value a string, structured
 values as JSON text. Unknown keys are refused (a typo would otherwise silently fall back to a
-default), and every error names the key as the user wrote it, e.g. `estate:voice.azCount`.
+default), and every error names the key as the user wrote it, e.g. `estate:voice.azCount`, and,
+when the values were read from `Pulumi.<stack>.yaml`, the file and line. The stack's AWS account
+and region (`aws:allowedAccountIds`, `aws:region`) must be the inventory environment's own.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,8 +23,11 @@ from pydantic.alias_generators import to_camel
 
 from estate.capacity import CapacitySettings, Codec
 from estate.inventory.inventory import Inventory
+from estate.inventory.yaml_source import YamlDocument, YamlSyntaxError, parse_yaml
 
 NAMESPACE = "estate"
+AWS = "aws"
+PROJECT_FILE = "Pulumi.yaml"
 AZ_LETTERS = "abc"
 # RFC 1918, loopback, link-local, CGNAT: a site VPN peer on these could never be reached
 NOT_ROUTABLE = tuple(IPv4Network(n) for n in (
@@ -29,8 +35,32 @@ NOT_ROUTABLE = tuple(IPv4Network(n) for n in (
 InstanceType = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")]
 
 
+KeyPath = tuple[str | int, ...]  # a place under `config:` of a stack file: ("estate:voice", "amiId")
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    key: str  # as the user wrote it, e.g. estate:network.vpnHubs[0].publicIp
+    message: str
+    path: KeyPath = ()
+    file: str | None = None
+    line: int | None = None
+
+    def render(self) -> str:
+        where = "" if self.file is None else (f"{self.file}: " if self.line is None else f"{self.file}:{self.line}: ")
+        return f"{where}{self.key}: {self.message}" if self.key else f"{where}{self.message}"
+
+
 class SettingsError(ValueError):
-    """A stack configuration value that cannot be used; the message names the key."""
+    """Stack configuration that cannot be used; every problem names its key (and line)."""
+
+    def __init__(self, problems: str | Sequence[SettingProblem]) -> None:
+        self.problems = (SettingProblem("", problems),) if isinstance(problems, str) else tuple(problems)
+        super().__init__("; ".join(p.render() for p in self.problems))
+
+    def located(self, source: StackFile | None) -> SettingsError:
+        """The same problems with the file and line each came from."""
+        return self if source is None else SettingsError([source.locate(p) for p in self.problems])
 
 
 class Model(BaseModel):
@@ -113,12 +143,24 @@ class Evidence(Model):
         return self
 
 
+AccountId = Annotated[str, Field(pattern=r"^\d{12}$")]
+
+
+class AwsTarget(Model):
+    """Where the stack deploys (`aws:region`, `aws:allowedAccountIds`); checked against the
+    inventory's environment, since the provider refuses any other account only if pinned."""
+
+    region: str | None = None
+    allowed_account_ids: tuple[AccountId, ...] | None = None
+
+
 class StackSettings(Model):
     stack: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,15}$")]
     inventory: str | None = None
     network: Network
     voice: Voice
     evidence: Evidence
+    aws: AwsTarget = AwsTarget()
 
     @model_validator(mode="after")
     def _prod_locks_for_good(self) -> StackSettings:
@@ -146,59 +188,178 @@ class StackSettings(Model):
         return path if path.is_absolute() else project_dir / path
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
+RESERVED = {"stack", AWS}  # fields of StackSettings that are not `estate:*` keys
+
+
+def _place(loc: tuple[int | str, ...]) -> tuple[str, KeyPath]:
+    """A pydantic error location as the user wrote the key, and its place in the stack file."""
     if not loc:
-        return NAMESPACE  # a check across several keys; its message names them
+        return NAMESPACE, ()  # a check across several keys; its message names them
     head, *rest = loc
-    text = f"{NAMESPACE}:{head}"
-    for part in rest:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return text
+    if head == AWS and rest:
+        head, *rest = rest
+        key = f"{AWS}:{head}"
+    else:
+        key = f"{NAMESPACE}:{head}"
+    text = key + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in rest)
+    return text, (key, *rest)
+
+
+def _aws_values(values: Mapping[str, str], problems: list[SettingProblem]) -> dict[str, Any]:
+    target: dict[str, Any] = {}
+    if f"{AWS}:region" in values:
+        target["region"] = values[f"{AWS}:region"]
+    key = f"{AWS}:allowedAccountIds"
+    if key in values:
+        try:
+            target["allowedAccountIds"] = json.loads(values[key])
+        except json.JSONDecodeError as exc:
+            problems.append(SettingProblem(key, f"expected a list of account ids: {exc.msg}", (key,)))
+    return target
 
 
 def parse_settings(stack: str, values: Mapping[str, str]) -> StackSettings:
-    """Settings from the `estate:*` config values (strings, structured ones as JSON text)."""
+    """Settings from the config values (strings, structured ones as JSON text)."""
     document: dict[str, Any] = {"stack": stack}
+    problems: list[SettingProblem] = []
+    known = ", ".join(f"{NAMESPACE}:{k}" for k in StackSettings.model_fields if k not in RESERVED)
     for key, raw in values.items():
         namespace, _, name = key.partition(":")
         if namespace != NAMESPACE:
             continue
-        if name not in StackSettings.model_fields or name == "stack":
-            known = ", ".join(f"{NAMESPACE}:{k}" for k in StackSettings.model_fields if k != "stack")
-            raise SettingsError(f"{key}: unknown setting (known: {known})")
-        if name == "inventory":
+        if name not in StackSettings.model_fields or name in RESERVED:
+            problems.append(SettingProblem(key, f"unknown setting (known: {known})", (key,)))
+        elif name == "inventory":
             document[name] = raw
-            continue
-        try:
-            document[name] = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise SettingsError(f"{key}: expected a structured value (JSON object): {exc.msg}") from None
+        else:
+            try:
+                document[name] = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                problems.append(SettingProblem(key, f"expected a structured value (JSON object): {exc.msg}", (key,)))
+    document[AWS] = _aws_values(values, problems)
     try:
-        return StackSettings.model_validate(document)
+        settings = StackSettings.model_validate(document)
     except ValidationError as exc:
-        messages = [f"{_location(e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise SettingsError("; ".join(messages)) from None
+        reported = {p.path[0] for p in problems if p.path}
+        for error in exc.errors():
+            key, path = _place(error["loc"])
+            if not path or path[0] not in reported:  # one problem per key that did not parse
+                problems.append(SettingProblem(key, error["msg"], path))
+    if problems:
+        raise SettingsError(problems)
+    return settings
 
 
 def check_against_inventory(settings: StackSettings, inventory: Inventory) -> None:
-    """What the settings can only be checked against: the environment's sites and supernet."""
+    """What the settings can only be checked against: the environment's account, region,
+    sites and supernet. Every mismatch is reported, each naming both values."""
     env = inventory.environment(settings.stack)
-    if settings.network.vpc_cidr.overlaps(env.supernet):
-        raise SettingsError(f"{NAMESPACE}:network.vpcCidr: {settings.network.vpc_cidr} overlaps the "
-                            f"sites' supernet {env.supernet} of environment {settings.stack}")
+    problems: list[SettingProblem] = []
+    where = f"environment {settings.stack} in the inventory"
+    region, accounts = settings.aws.region, settings.aws.allowed_account_ids
+    if region != env.region:
+        found = "not set" if region is None else f"{region} is not {env.region}"
+        problems.append(SettingProblem(f"{AWS}:region", f"{found}, the region of {where}", (f"{AWS}:region",)))
+    if accounts is None or list(accounts) != [env.aws_account]:
+        found = "not set" if accounts is None else f"{json.dumps(list(accounts))} is not [\"{env.aws_account}\"]"
+        key = f"{AWS}:allowedAccountIds"
+        problems.append(SettingProblem(key, f"{found}, the account of {where} (pin exactly that one)", (key,)))
+    cidr = settings.network.vpc_cidr
+    if cidr.overlaps(env.supernet):
+        key = f"{NAMESPACE}:network.vpcCidr"
+        problems.append(SettingProblem(key, f"{cidr} overlaps the sites' supernet {env.supernet} of environment "
+                                            f"{settings.stack}", (f"{NAMESPACE}:network", "vpcCidr")))
     hubs = {site.wan_hub for site in inventory.env_sites(settings.stack)}
     for i, hub in enumerate(settings.network.vpn_hubs):
         if hub.name not in hubs:
-            raise SettingsError(f"{NAMESPACE}:network.vpnHubs[{i}].name: no site of {settings.stack} "
-                                f"uses hub '{hub.name}' (sites use: {', '.join(sorted(hubs))})")
+            problems.append(SettingProblem(
+                f"{NAMESPACE}:network.vpnHubs[{i}].name",
+                f"no site of {settings.stack} uses hub '{hub.name}' (sites use: {', '.join(sorted(hubs))})",
+                (f"{NAMESPACE}:network", "vpnHubs", i, "name")))
+    if problems:
+        raise SettingsError(problems)
 
 
-def read_stack_config(project_dir: Path, stack: str) -> dict[str, str]:
-    """`Pulumi.<stack>.yaml` flattened the way the CLI hands config to a program."""
+@dataclass(frozen=True)
+class StackFile:
+    """`Pulumi.<stack>.yaml` as read: the values the CLI would hand the program, and where each
+    key is, so problems name their line."""
+
+    path: Path
+    project: str
+    values: dict[str, str]
+    document: YamlDocument
+
+    def locate(self, problem: SettingProblem) -> SettingProblem:
+        line = _key_line(self.document, ("config", *problem.path)) if problem.path else None
+        return replace(problem, file=str(self.path), line=line)
+
+
+def _key_line(document: YamlDocument, path: KeyPath) -> int | None:
+    # the line of the key itself (a block mapping's value starts on the line after its key)
+    node, line = document.root, None
+    for step in path:
+        found = None
+        if isinstance(node, yaml.MappingNode):
+            found = next(((k, v) for k, v in node.value if str(k.value) == str(step)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            found = (node.value[step], node.value[step])
+        if found is None:
+            break
+        line, node = found[0].start_mark.line + 1, found[1]
+    return line
+
+
+def _read_yaml(path: Path) -> YamlDocument:
+    label = str(path)
+    try:
+        document = parse_yaml(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise SettingsError([SettingProblem("", "not UTF-8 text", file=label)]) from None
+    except YamlSyntaxError as exc:
+        raise SettingsError([SettingProblem("", str(exc), file=label, line=exc.line)]) from None
+    if document.duplicate_keys:
+        raise SettingsError([SettingProblem(key, "duplicate key (YAML would silently keep only the last value)",
+                                            file=label, line=line) for key, line in document.duplicate_keys])
+    if not isinstance(document.data, dict):
+        raise SettingsError([SettingProblem("", "expected a mapping of keys at the top", file=label, line=1)])
+    return document
+
+
+def project_name(project_dir: Path) -> str:
+    """The project's name from `Pulumi.yaml`; refuses a folder that is not a Pulumi project."""
+    path = project_dir / PROJECT_FILE
+    if not project_dir.is_dir():
+        raise SettingsError(f"project folder {project_dir} does not exist")
+    if not path.is_file():
+        raise SettingsError(f"{project_dir} is not a Pulumi project folder: it has no {PROJECT_FILE}")
+    name = _read_yaml(path).data.get("name")
+    if not isinstance(name, str) or not name:
+        raise SettingsError([SettingProblem("name", "the project needs a name", file=str(path), line=1)])
+    return name
+
+
+def load_stack_file(project_dir: Path, stack: str) -> StackFile:
+    """`Pulumi.<stack>.yaml` flattened the way the CLI hands config to a program: keys without
+    a namespace take the project's, structured values become JSON text."""
+    project = project_name(project_dir)
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         raise SettingsError(f"no stack configuration {path.name} in {project_dir}")
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    config = document.get("config") or {}
-    return {key: value if isinstance(value, str) else json.dumps(value)
-            for key, value in config.items()}
+    document = _read_yaml(path)
+    config = document.data.get("config") or {}
+    if not isinstance(config, dict):
+        line = _key_line(document, ("config",))
+        raise SettingsError([SettingProblem("config", "expected a mapping of settings", file=str(path), line=line)])
+    values: dict[str, str] = {}
+    for key, value in config.items():
+        name = str(key) if ":" in str(key) else f"{project}:{key}"
+        if name in values:  # `voice` and `estate:voice` are one key to Pulumi
+            raise SettingsError([SettingProblem(name, "duplicate key (written with and without its namespace)",
+                                                file=str(path), line=_key_line(document, ("config", key)))])
+        values[name] = value if isinstance(value, str) else json.dumps(value, default=str)
+    return StackFile(path, project, values, document)
+
+
+def read_stack_config(project_dir: Path, stack: str) -> dict[str, str]:
+    return load_stack_file(project_dir, stack).values
