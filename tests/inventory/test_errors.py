@@ -27,6 +27,10 @@ def break_inventory(root: Path, edits: list[dict[str, Any]]) -> None:
         if "write" in edit:
             target.write_text(edit["write"], encoding="utf-8")
             continue
+        if "append" in edit:
+            with target.open("a", encoding="utf-8") as stream:
+                stream.write(edit["append"] * edit.get("times", 1))
+            continue
         text = target.read_text(encoding="utf-8")
         assert edit["find"] in text, f"case edit does not apply to {edit['file']}: {edit['find']!r}"
         target.write_text(text.replace(edit["find"], edit["replace"], 1), encoding="utf-8")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from estate.inventory.models import Environment, EstateFile, Site
+from estate.problems import did_you_mean_id
 
 
 class UnknownEnvironmentError(LookupError):
@@ -15,8 +17,14 @@ class UnknownEnvironmentError(LookupError):
 
 
 class UnknownSiteError(LookupError):
-    def __init__(self, env: str, missing: list[str]) -> None:
-        super().__init__(f"site(s) not in environment '{env}': {', '.join(missing)}")
+    """Sites asked for that the environment does not hold, each with its close matches."""
+
+    def __init__(self, env: str, missing: list[str], known: Iterable[str] = ()) -> None:
+        self.env = env
+        self.missing = tuple(missing)
+        candidates = sorted(known)
+        named = "; ".join(f"{site}{did_you_mean_id(site, candidates)}" for site in missing)
+        super().__init__(f"site(s) not in environment '{env}': {named}")
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,7 @@ class Inventory:
         if only:
             missing = [s for s in only if s not in ids]
             if missing:
-                raise UnknownSiteError(name, missing)
+                raise UnknownSiteError(name, missing, ids)
             ids = [s for s in ids if s in set(only)]
         return [self.sites[s] for s in ids]
 

@@ -9,6 +9,8 @@ Layout of an inventory folder:
 from __future__ import annotations
 
 import csv
+import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,21 +18,27 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from estate.inventory.models import SITE_ID_PATTERN, EstateFile, Site
+from estate.inventory.models import EstateFile, Site
+from estate.inventory.partial import EstateParts, salvage
+from estate.inventory.source_errors import dotted, hint, message, source_loc
+from estate.inventory.yaml_source import MAX_BYTES as MAX_YAML_BYTES
 from estate.inventory.yaml_source import YamlDocument, YamlSyntaxError, parse_yaml
-from estate.problems import Problem
+from estate.problems import Problem, did_you_mean_id
 
 ESTATE_FILE = "estate.yaml"
 SITES_FILE = "sites.csv"
 OVERRIDES_DIR = "sites"
+OVERRIDE_SUFFIX = ".yaml"
 CSV_COLUMNS = tuple(name for name in Site.model_fields if name not in {"guest", "notes"})
+MAX_CSV_BYTES = 32 * 1024 * 1024  # the sample's 500 sites take 40 KB
 
 
 @dataclass(frozen=True)
 class RawEstate:
     """What was read, before cross-checks: the parts that parsed, and the problems so far."""
 
-    estate: EstateFile | None
+    estate: EstateFile | None  # None unless the whole estate file is valid
+    parts: EstateParts  # the sections of the estate file that are valid on their own
     estate_doc: YamlDocument | None
     sites: dict[str, Site]
     site_lines: dict[str, tuple[str, int]]
@@ -38,52 +46,62 @@ class RawEstate:
     sites_readable: bool  # False when sites.csv is missing or its header is wrong
 
 
-
 def read_inventory(root: Path) -> RawEstate:
     problems: list[Problem] = []
-    estate, doc = _read_estate(root, problems)
+    estate, parts, doc = _read_estate(root, problems)
     sites, lines, readable = _read_sites(root, problems)
     if readable:
         _apply_overrides(root, sites, lines, problems)
-    return RawEstate(estate, doc, sites, lines, problems, readable)
+    return RawEstate(estate, parts, doc, sites, lines, problems, readable)
 
 
-def _read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
+def _read_text(path: Path, label: str, problems: list[Problem], limit: int, site: str | None = None) -> str | None:
+    if not path.exists():
+        problems.append(Problem(label, "file not found", site=site, hint=f"create {label} in the inventory folder"))
+        return None
+    if not path.is_file():  # a folder, a FIFO or a device would block or never end
+        problems.append(Problem(label, "not a regular file", site=site, hint="replace it with a file"))
+        return None
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.append(Problem(label, "file not found", hint=f"create {label} in the inventory folder"))
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(label, f"cannot read the file: {exc}"))
-    return None
+        with path.open("rb") as stream:
+            data = stream.read(limit + 1)
+    except OSError as exc:
+        problems.append(Problem(label, f"cannot read the file: {exc.strerror or exc}", site=site))
+        return None
+    if len(data) > limit:
+        problems.append(Problem(label, f"the file is larger than {limit} bytes, the most estate reads from it",
+                                site=site, hint="check that this is the right file"))
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(Problem(label, f"not UTF-8 text (byte {data[exc.start]:#04x})", line=line, site=site,
+                                hint="save the file as UTF-8"))
+        return None
 
 
-def _read_estate(root: Path, problems: list[Problem]) -> tuple[EstateFile | None, YamlDocument | None]:
-    text = _read_text(root / ESTATE_FILE, ESTATE_FILE, problems)
+def _read_estate(root: Path, problems: list[Problem]) -> tuple[EstateFile | None, EstateParts, YamlDocument | None]:
+    text = _read_text(root / ESTATE_FILE, ESTATE_FILE, problems, MAX_YAML_BYTES)
     if text is None:
-        return None, None
+        return None, EstateParts(), None
     try:
         doc = parse_yaml(text)
     except YamlSyntaxError as exc:
-        problems.append(Problem(ESTATE_FILE, str(exc), line=exc.line, hint="fix the YAML syntax"))
-        return None, None
+        problems.append(Problem(ESTATE_FILE, str(exc), line=exc.line, hint=exc.hint))
+        return None, EstateParts(), None
     for key, line in doc.duplicate_keys:
-        problems.append(Problem(ESTATE_FILE, f"key '{key}' appears twice", line=line, field=key))
+        problems.append(Problem(ESTATE_FILE, f"key '{key}' appears twice", line=line, field=key,
+                                hint="keep one of them"))
     try:
-        return EstateFile.model_validate(doc.data), doc
+        estate = EstateFile.model_validate(doc.data)
     except ValidationError as exc:
         for error in exc.errors():
-            path = tuple(error["loc"])
-            problems.append(
-                Problem(
-                    ESTATE_FILE,
-                    _message(error),
-                    line=doc.line_of(path),
-                    field=_dotted(path),
-                    hint=_hint(error),
-                )
-            )
-        return None, doc
+            path = source_loc(error)
+            problems.append(Problem(ESTATE_FILE, message(error), line=doc.line_of(path), field=dotted(path) or None,
+                                    hint=hint(error)))
+        return None, salvage(doc.data), doc
+    return estate, EstateParts.of(estate), doc
 
 
 def _read_sites(
@@ -91,32 +109,24 @@ def _read_sites(
 ) -> tuple[dict[str, Site], dict[str, tuple[str, int]], bool]:
     sites: dict[str, Site] = {}
     lines: dict[str, tuple[str, int]] = {}
-    text = _read_text(root / SITES_FILE, SITES_FILE, problems)
+    text = _read_text(root / SITES_FILE, SITES_FILE, problems, MAX_CSV_BYTES)
     if text is None:
         return sites, lines, False
-    rows = csv.reader(text.splitlines())
-    try:
-        header = [name.strip() for name in next(rows)]
-    except StopIteration:
+    # newline="": a quoted cell may hold a line break (reported by the text rules), and only
+    # \n, \r\n and \r end a row (str.splitlines would also split at \f, \x1c, \u2028...)
+    text = text.removeprefix("\ufeff")  # a spreadsheet's byte order mark
+    rows = _rows(text)
+    header_row = next(rows, None)
+    if header_row is None:
         problems.append(Problem(SITES_FILE, "the file is empty", hint="the first row names the columns"))
         return sites, lines, False
-    missing = [c for c in CSV_COLUMNS if c not in header]
-    unknown = [c for c in header if c not in CSV_COLUMNS]
-    if missing or unknown:
-        detail = "; ".join(
-            part
-            for part in (
-                f"missing {', '.join(missing)}" if missing else "",
-                f"unknown {', '.join(unknown)}" if unknown else "",
-            )
-            if part
-        )
-        problems.append(
-            Problem(SITES_FILE, f"header columns do not match: {detail}", line=1,
-                    hint=f"the columns are: {','.join(CSV_COLUMNS)}")
-        )
+    header = [name.strip() for name in header_row[1] or []]
+    if not _header_ok(header, problems):
         return sites, lines, False
-    for line, row in _numbered(rows):
+    for line, row, why in rows:
+        if row is None:
+            _malformed(text, line, why, lines, problems)
+            continue
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -142,9 +152,50 @@ def _read_sites(
     return sites, lines, True
 
 
-def _numbered(rows: Any) -> Iterator[tuple[int, list[str]]]:
-    for row in rows:
-        yield rows.line_num, row
+def _rows(text: str) -> Iterator[tuple[int, list[str] | None, str]]:
+    """(first line, cells, "") for every row, or (first line, None, why) for a row the csv module
+    cannot read; reading goes on after it, so the rows below are still checked."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, None, str(exc)
+        else:
+            yield start, row, ""
+        start = reader.line_num + 1
+
+
+def _malformed(text: str, line: int, why: str, lines: dict[str, tuple[str, int]], problems: list[Problem]) -> None:
+    physical = re.split(r"\r\n|\r|\n", text)
+    first_cell = physical[line - 1].split(",", 1)[0].strip().strip('"') if line <= len(physical) else ""
+    problems.append(Problem(SITES_FILE, f"malformed CSV: {why}", line=line, site=first_cell or None,
+                            hint='quote a cell that holds a comma or a quote ("a, b"), doubling inner quotes'))
+    if first_cell:
+        lines.setdefault(first_cell, (SITES_FILE, line))  # the site exists, though unreadable
+
+
+def _header_ok(header: list[str], problems: list[Problem]) -> bool:
+    missing = [c for c in CSV_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in CSV_COLUMNS]
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if not (missing or unknown or repeated):
+        return True
+    detail = "; ".join(
+        part
+        for part in (
+            f"missing {', '.join(missing)}" if missing else "",
+            f"unknown {', '.join(unknown)}" if unknown else "",
+            f"repeated {', '.join(repeated)}" if repeated else "",
+        )
+        if part
+    )
+    problems.append(Problem(SITES_FILE, f"header columns do not match: {detail}", line=1,
+                            hint=f"the columns are: {','.join(CSV_COLUMNS)}"))
+    return False
 
 
 def _validate_site(
@@ -155,11 +206,10 @@ def _validate_site(
     except ValidationError as exc:
         site_id = str(record.get("site_id", "")) or None
         for error in exc.errors():
-            path = tuple(error["loc"])
+            path = source_loc(error)
             where = doc.line_of(path) if doc is not None and path else line
             problems.append(
-                Problem(file, _message(error), line=where, site=site_id, field=_dotted(path) or None,
-                        hint=_hint(error))
+                Problem(file, message(error), line=where, site=site_id, field=dotted(path) or None, hint=hint(error))
             )
         return None
 
@@ -170,59 +220,50 @@ def _apply_overrides(
     folder = root / OVERRIDES_DIR
     if not folder.is_dir():
         return
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted(folder.iterdir()):
         label = f"{OVERRIDES_DIR}/{path.name}"
+        if path.name.startswith("."):
+            continue  # hidden files (.gitkeep, editor state) are not overrides by convention
+        if path.suffix != OVERRIDE_SUFFIX:
+            stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+            problems.append(Problem(label, f"not read: override files are named <SITE-ID>{OVERRIDE_SUFFIX}",
+                                    hint=f"rename it to {OVERRIDES_DIR}/{stem}{OVERRIDE_SUFFIX}, or remove it"))
+            continue
         site_id = path.stem
         if site_id not in lines:
             problems.append(
-                Problem(label, f"override file for site {site_id}, which is not in {SITES_FILE}",
-                        line=1, site=site_id, hint=f"add the site to {SITES_FILE} or remove this file")
+                Problem(label, f"override file for site {site_id}, which is not in {SITES_FILE}", line=1,
+                        site=site_id, hint=f"add the site to {SITES_FILE} or remove this file"
+                                           f"{did_you_mean_id(site_id, lines)}")
             )
             continue
-        text = _read_text(path, label, problems)
-        if text is None:
-            continue
-        try:
-            doc = parse_yaml(text)
-        except YamlSyntaxError as exc:
-            problems.append(Problem(label, str(exc), line=exc.line, site=site_id))
-            continue
-        if not isinstance(doc.data, dict):
-            problems.append(Problem(label, "expected a mapping of site fields", line=1, site=site_id))
-            continue
-        overrides = dict(doc.data)
-        if overrides.pop("site_id", None) is not None:
-            problems.append(Problem(label, "site_id cannot be overridden (the file name is the id)",
-                                    line=doc.line_of(("site_id",)), site=site_id, field="site_id",
-                                    hint="remove the line"))
-        base = sites.get(site_id)
-        if base is None:
-            continue  # its row already has problems reported
-        merged = {**base.model_dump(), **overrides}
-        site = _validate_site(merged, label, 1, problems, doc)
-        if site is not None:
-            sites[site_id] = site
+        _apply_override(path, label, site_id, sites, problems)
 
 
-def _dotted(path: tuple[Any, ...]) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return text
-
-
-def _message(error: Any) -> str:
-    value = error.get("input")
-    shown = "" if isinstance(value, (dict, list)) or value is None else f" (got {value!r})"
-    return f"{error['msg']}{shown}"
-
-
-def _hint(error: Any) -> str | None:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return "remove the field or check its spelling"
-    if kind == "missing":
-        return "add the field"
-    if kind == "string_pattern_mismatch" and error["loc"][-1:] == ("site_id",):
-        return f"site ids look like MPS-0042 (pattern {SITE_ID_PATTERN})"
-    return None
+def _apply_override(path: Path, label: str, site_id: str, sites: dict[str, Site], problems: list[Problem]) -> None:
+    text = _read_text(path, label, problems, MAX_YAML_BYTES, site=site_id)
+    if text is None:
+        return
+    try:
+        doc = parse_yaml(text)
+    except YamlSyntaxError as exc:
+        problems.append(Problem(label, str(exc), line=exc.line, site=site_id, hint=exc.hint))
+        return
+    for key, line in doc.duplicate_keys:
+        problems.append(Problem(label, f"key '{key}' appears twice", line=line, site=site_id, field=key,
+                                hint="keep one of them"))
+    if not isinstance(doc.data, dict):
+        problems.append(Problem(label, "expected a mapping of site fields", line=1, site=site_id))
+        return
+    overrides = dict(doc.data)
+    if overrides.pop("site_id", None) is not None:
+        problems.append(Problem(label, "site_id cannot be overridden (the file name is the id)",
+                                line=doc.line_of(("site_id",)), site=site_id, field="site_id",
+                                hint="remove the line"))
+    base = sites.get(site_id)
+    if base is None:
+        return  # its row already has problems reported
+    merged = {**base.model_dump(), **overrides}
+    site = _validate_site(merged, label, 1, problems, doc)
+    if site is not None:
+        sites[site_id] = site

@@ -9,17 +9,38 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Network
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+
+from estate.inventory.text import BannerText, NoteText, PlainText, SiteText
 
 VlanId = Annotated[int, Field(ge=2, le=4094)]
 Count = Annotated[int, Field(ge=0, le=100_000)]
-Name = Annotated[str, Field(min_length=1, max_length=64)]
+# Identifier patterns spell their classes out in ASCII: `\d` (in Python's `re` and in pydantic's
+# regex alike) also matches Arabic-Indic or full-width digits, which `int()` then reads as another
+# site's number.
+DNS_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+DnsName = Annotated[str, Field(max_length=253, pattern=rf"^(?:{DNS_LABEL}\.)+[a-z]{{2,63}}$")]
+ModelName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")]
 VlanName = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$")]
-SITE_ID_PATTERN = r"^[A-Z]{2,5}-\d{4}$"
+SITE_ID_PATTERN = r"^[A-Z]{2,5}-[0-9]{4}$"
 SiteId = Annotated[str, Field(pattern=SITE_ID_PATTERN)]
 EnvName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,15}$")]
+KindName = Annotated[str, Field(pattern=r"^[a-z_]+$")]
+
+
+def _selection(value: Any) -> str:
+    return SITE_LIST if isinstance(value, list) else ALL_SITES
+
+
+# Tagged so that a bad id is reported once, as `sites[2]`, not once per member of the union;
+# the loader drops these tags from the field paths it shows.
+ALL_SITES, SITE_LIST = "<all>", "<site ids>"
+SiteSelection = Annotated[
+    Annotated[Literal["all"], Tag(ALL_SITES)] | Annotated[list[SiteId], Tag(SITE_LIST)],
+    Discriminator(_selection),
+]
 
 
 class Frozen(BaseModel):
@@ -84,7 +105,7 @@ class SipPorts(Frozen):
 
 
 class Voice(Frozen):
-    sip_domain: Name
+    sip_domain: DnsName
     dscp_media: Literal["ef"]
     dscp_signalling: Literal["cs3", "af31"]
     sip_ports: SipPorts
@@ -99,11 +120,11 @@ class Ssid(Frozen):
 
 
 class Models(Frozen):
-    core_small: Name
-    core_large: Name
-    access: Name
-    wlc: Name
-    ap: Name
+    core_small: ModelName
+    core_large: ModelName
+    access: ModelName
+    wlc: ModelName
+    ap: ModelName
 
 
 class Switching(Frozen):
@@ -122,21 +143,21 @@ class AddressingPolicy(Frozen):
 
 class SiteKind(Frozen):
     guest: bool
-    description: Name
+    description: PlainText
 
 
 class Environment(Frozen):
-    aws_account: Annotated[str, Field(pattern=r"^\d{12}$")]
+    aws_account: Annotated[str, Field(pattern=r"^[0-9]{12}$")]
     region: Literal["eu-west-2"]
     supernet: IPv4Network
-    sites: Literal["all"] | list[SiteId]
+    sites: SiteSelection
 
 
 class EstateFile(Frozen):
     """`estate.yaml`: everything that is the same at every site, and the environments."""
 
-    organisation: Name
-    domain: Annotated[str, Field(pattern=r"^[a-z0-9.-]+\.[a-z]{2,}$")]
+    organisation: BannerText
+    domain: DnsName
     site_id_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,5}$")]
     timezone: Literal["GMT", "UTC"]
     vlans: list[VlanDef] = Field(min_length=1)
@@ -148,7 +169,7 @@ class EstateFile(Frozen):
     models: Models
     switching: Switching
     addressing: AddressingPolicy
-    site_kinds: dict[Annotated[str, Field(pattern=r"^[a-z_]+$")], SiteKind] = Field(min_length=1)
+    site_kinds: dict[KindName, SiteKind] = Field(min_length=1)
     environments: dict[EnvName, Environment] = Field(min_length=1)
 
     def vlan(self, role: VlanRole) -> VlanDef:
@@ -159,8 +180,8 @@ class EstateFile(Frozen):
 
 
 _WINDOW = re.compile(
-    r"^(?P<days>(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:-(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun))?)"
-    r" (?P<start>[0-2]\d:[0-5]\d)-(?P<end>[0-2]\d:[0-5]\d)$"
+    r"(?P<days>(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:-(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun))?)"
+    r" (?P<start>[0-2][0-9]:[0-5][0-9])-(?P<end>[0-2][0-9]:[0-5][0-9])"
 )
 
 
@@ -168,9 +189,9 @@ class Site(Frozen):
     """One row of `sites.csv`, with its `sites/<SITE-ID>.yaml` overrides applied."""
 
     site_id: SiteId
-    name: Name
-    kind: Annotated[str, Field(pattern=r"^[a-z_]+$")]
-    borough: Name
+    name: SiteText
+    kind: KindName
+    borough: SiteText
     phones: Count
     desktops: Count
     printers: Count
@@ -181,7 +202,7 @@ class Site(Frozen):
     wan_hub: Annotated[str, Field(pattern=r"^[a-z0-9-]{2,32}$")]
     change_window: str
     guest: bool | None = None
-    notes: str = ""
+    notes: NoteText = ""
 
     @property
     def number(self) -> int:
@@ -190,7 +211,8 @@ class Site(Frozen):
     @field_validator("change_window")
     @classmethod
     def _window(cls, value: str) -> str:
-        match = _WINDOW.match(value)
+        # fullmatch: `$` in Python's `re` also matches before a trailing line break
+        match = _WINDOW.fullmatch(value)
         if not match:
             raise ValueError("expected a change window such as 'Sun 02:00-05:00' or 'Mon-Fri 01:00-04:00'")
         for key in ("start", "end"):

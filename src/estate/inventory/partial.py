@@ -1,0 +1,125 @@
+"""What of `estate.yaml` can still be used when part of it is wrong.
+
+The estate file is validated whole, and its problems are reported as pydantic finds them. But a
+broken `vlans` section says nothing about whether sites.csv names known site kinds, and one bad
+id in an environment's site list says nothing about the others: the cross-checks run on
+whatever validates on its own, section by section, environment by environment, id by id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from ipaddress import IPv4Network
+from typing import Any, Literal
+
+from pydantic import TypeAdapter, ValidationError
+
+from estate.inventory.models import (
+    AddressingPolicy,
+    EnvName,
+    EstateFile,
+    KindName,
+    NamedVlan,
+    SiteId,
+    Ssid,
+    Switching,
+    VlanDef,
+)
+
+
+@dataclass(frozen=True)
+class EnvParts:
+    supernet: IPv4Network | None
+    # "all", or the ids that are valid with their index in the list (None: no usable list)
+    sites: Literal["all"] | tuple[tuple[int, str], ...] | None
+
+
+@dataclass(frozen=True)
+class EstateParts:
+    """The sections of `estate.yaml` that are valid on their own; None where a section is not."""
+
+    vlans: list[VlanDef] | None = None
+    parking_vlan: NamedVlan | None = None
+    native_vlan: NamedVlan | None = None
+    ssids: list[Ssid] | None = None
+    switching: Switching | None = None
+    addressing: AddressingPolicy | None = None
+    site_id_prefix: str | None = None
+    kinds: frozenset[str] | None = None  # the valid keys of site_kinds, even if a kind's body is not
+    environments: dict[str, EnvParts] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, estate: EstateFile) -> EstateParts:
+        envs = {
+            name: EnvParts(env.supernet, "all" if env.sites == "all" else tuple(enumerate(env.sites)))
+            for name, env in estate.environments.items()
+        }
+        return cls(estate.vlans, estate.parking_vlan, estate.native_vlan, estate.ssids, estate.switching,
+                   estate.addressing, estate.site_id_prefix, frozenset(estate.site_kinds), envs)
+
+
+def salvage(data: Any) -> EstateParts:
+    """The parts of a raw (parsed, invalid) estate document that validate on their own."""
+    if not isinstance(data, dict):
+        return EstateParts()
+    kinds = data.get("site_kinds")
+    return EstateParts(
+        vlans=_section("vlans", data),
+        parking_vlan=_section("parking_vlan", data),
+        native_vlan=_section("native_vlan", data),
+        ssids=_section("ssids", data),
+        switching=_section("switching", data),
+        addressing=_section("addressing", data),
+        site_id_prefix=_section("site_id_prefix", data),
+        kinds=frozenset(k for k in kinds if _valid(KindName, k)) if isinstance(kinds, dict) else None,
+        environments=_environments(data.get("environments")),
+    )
+
+
+def _environments(raw: Any) -> dict[str, EnvParts]:
+    if not isinstance(raw, dict):
+        return {}
+    found: dict[str, EnvParts] = {}
+    for name, env in raw.items():
+        if not _valid(EnvName, name) or not isinstance(env, dict):
+            continue
+        sites = env.get("sites")
+        selection: Literal["all"] | tuple[tuple[int, str], ...] | None = None
+        if sites == "all":
+            selection = "all"
+        elif isinstance(sites, list):
+            selection = tuple((i, s) for i, s in enumerate(sites) if _valid(SiteId, s))
+        supernet = env.get("supernet")
+        found[name] = EnvParts(_adapter(IPv4Network).validate_python(supernet) if _valid(IPv4Network, supernet)
+                               else None, selection)
+    return found
+
+
+def _section(name: str, data: dict[str, Any]) -> Any:
+    if name not in data:
+        return None
+    try:
+        return _field_adapter(name).validate_python(data[name])
+    except ValidationError:
+        return None
+
+
+@cache
+def _field_adapter(name: str) -> TypeAdapter[Any]:
+    info = EstateFile.model_fields[name]
+    annotated: Any = info.rebuild_annotation()
+    return TypeAdapter(annotated)
+
+
+@cache
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(kind)
+
+
+def _valid(kind: Any, value: Any) -> bool:
+    try:
+        _adapter(kind).validate_python(value)
+    except ValidationError:
+        return False
+    return True
