@@ -120,7 +120,9 @@ def cross_check(model: ContactCentre, doc: YamlDocument, label: str, inventory: 
     def problem(path: tuple[str | int, ...], message: str, hint: str | None = None, site: str | None = None) -> Problem:
         return Problem(label, message, line=doc.line_of(path), site=site, field=dotted(path), hint=hint)
 
-    return [*_references(model, problem), *_environments(model, problem, inventory), *_time_zone(model, problem)]
+    # a room shared by two environments would report its missing site once per environment
+    found = [*_references(model, problem), *_environments(model, problem, inventory), *_time_zone(model, problem)]
+    return list(dict.fromkeys(found))
 
 
 def _known(kind: str, names: Any) -> str:
