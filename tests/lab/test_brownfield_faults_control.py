@@ -14,7 +14,7 @@ from pydantic import SecretStr, ValidationError
 from estate.lab import Faults, LabDeviceSpec, LabError, lab_down, lab_status, lab_up, load_faults
 from estate.lab.brownfield import LEGACY_COMMUNITY, make_brownfield
 from estate.lab.config_tree import ConfigTree, canonical_config
-from estate.lab.control import with_credentials
+from estate.lab.control import Down, with_credentials
 from estate.lab.ios_cli import CliSession, DeviceState
 from estate.lab.state import LAB_JSON, assign_addresses
 from tests.lab.conftest import PASSWORD, SECRET, SpecFactory, sample_config
@@ -115,7 +115,7 @@ def test_detached_lab_up_status_down(tmp_path: Path, make_spec: SpecFactory) -> 
         with pytest.raises(LabError, match="already running"):
             lab_up(specs, tmp_path, env=env)
     finally:
-        assert lab_down(tmp_path)
+        assert lab_down(tmp_path) is Down.STOPPED
     assert not lab_status(tmp_path).running
     assert (tmp_path / "keys" / "det-1.key").stat().st_mode & 0o777 == 0o600
 

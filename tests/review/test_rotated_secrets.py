@@ -1,0 +1,96 @@
+"""After a rotation the devices still hold the old secret values: no review output, saved plan or
+anything else written may show them, and a saved plan still verifies and applies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from estate.cli.main import main
+from estate.inventory.inventory import Inventory
+from estate.lab.from_inventory import device_configs
+from estate.render import render_environment
+from estate.review import approved_lines, load_plan, review_targets, scoped_text, targets_from
+from estate.risk import RiskSettings
+from estate.secrets import ENV_PREFIX, MASK, SECRET_NAMES, SecretBook, from_environment, mask, resolve
+
+ENV = "dev"
+OLD = {name: f"Old{name.title().replace('_', '')}Value" for name in SECRET_NAMES}
+NEW = {name: f"New{name.title().replace('_', '')}Value" for name in SECRET_NAMES}
+
+
+@pytest.fixture
+def rotated(sample_inventory: Inventory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Running configs holding the OLD values (the intended config, as it was last pushed);
+    the environment holding the NEW ones."""
+    folder = tmp_path / "running"
+    folder.mkdir()
+    for hostname, (_, text) in device_configs(render_environment(sample_inventory, ENV)).items():
+        (folder / f"{hostname}.cfg").write_text(resolve(text, OLD), encoding="utf-8")
+    for name, value in NEW.items():
+        monkeypatch.setenv(ENV_PREFIX + name, value)
+    return folder
+
+
+def _assert_no_old_value(data: bytes | str, where: str) -> None:
+    raw = data.encode() if isinstance(data, str) else data
+    for name, value in OLD.items():
+        assert value.encode() not in raw, f"old {name} in {where}"
+    for name, value in NEW.items():
+        assert value.encode() not in raw, f"current {name} in {where}"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_rotated_secret_absent_from_review_and_plan(rotated: Path, tmp_path: Path, fmt: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    plan = tmp_path / "out" / "plan.json"
+    code = main(["review", "--env", ENV, "--running-from", str(rotated), "--format", fmt, "--detail",
+                 "--save", str(plan)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    _assert_no_old_value(out, f"review output ({fmt})")
+    _assert_no_old_value(err, "stderr")
+    _assert_no_old_value(plan.read_bytes(), "saved plan")
+    assert MASK in out  # the rollback lines are there, with the old values masked
+    assert plan.stat().st_mode & 0o777 == 0o600
+    assert not [p for p in plan.parent.iterdir() if p != plan]  # written by rename: no temporary left
+    load_plan(plan, ENV)  # masked before its checksum: the plan verifies as saved
+
+
+def test_plan_lines_with_masked_old_values_apply_from_a_fresh_diff(sample_inventory: Inventory) -> None:
+    """A plan holds `no key 6 <secret>` for a device's old key; push re-diffs the device (whose
+    running hash matched the plan's) and sends the unmasked lines, after checking they mask to
+    exactly the approved ones."""
+    targets = [t for t in targets_from(render_environment(sample_inventory, ENV)) if t.role.value == "core"][:1]
+    (target,) = targets
+    running_text = resolve(target.intended, OLD)
+    from estate.fetch import FetchResult
+
+    review_book = from_environment({ENV_PREFIX + k: v for k, v in NEW.items()})
+    review = review_targets(ENV, targets, {target.hostname: FetchResult(target.hostname, running_text)},
+                            secrets=review_book, risk=RiskSettings(), source="test")
+    from estate.review import plan_document
+
+    planned = plan_document(review, review_book)["devices"][0]["remediation"]
+    assert any(MASK in line for line in planned)
+    _assert_no_old_value(json.dumps(planned), "planned lines")
+
+    push_book = SecretBook(NEW)  # a later process: it learns the old values from the device again
+    scoped_text(target, running_text, [], push_book)
+    fresh = review.devices[0].diff.remediation  # type: ignore[union-attr]
+    sent = approved_lines(planned, fresh, push_book)
+    assert any(OLD["TACACS_KEY"] in line for line in sent)
+    with pytest.raises(Exception, match="differs from the approved plan"):
+        approved_lines([*planned, "vlan 999"], fresh, push_book)
+
+
+def test_scoped_text_learns_old_values_for_masked_backups(sample_inventory: Inventory) -> None:
+    (target,) = [t for t in targets_from(render_environment(sample_inventory, ENV)) if t.role.value == "core"][:1]
+    book = SecretBook(NEW)
+    text = scoped_text(target, resolve(target.intended, OLD), [], book)
+    assert OLD["TACACS_KEY"] in text  # the comparison must still see the old value to change it
+    assert set(OLD.values()) <= set(book.every_value())
+    backup = mask(resolve(target.intended, OLD), book)
+    _assert_no_old_value(backup, "masked backup")
