@@ -26,6 +26,7 @@ from estate.contact.load import load_contact_centre
 from estate.contact.model import CONNECT_DAYS, DayHours
 from estate.contact.model import ContactCentre as Model
 from estate.contact.staffing import plan_staffing
+from estate.inventory.inventory import Inventory
 from estate.validate import load_inventory
 
 REGION = "eu-west-2"
@@ -215,10 +216,12 @@ def _renderer(message: str) -> Callable[[list[str | None]], str]:
     return render
 
 
-def declare_contact_centre(env: str, inventory_root: Path, evidence: EvidenceTarget) -> ContactCentre:
+def declare_contact_centre(env: str, inventory: Inventory | Path, evidence: EvidenceTarget) -> ContactCentre:
     """The tier for `env`, sized by staffing from the inventory's contact-centre model: what the
-    stack program calls (three lines: build the `EvidenceTarget`, call this, export)."""
-    inventory = load_inventory(inventory_root)
+    stack program calls (three lines: build the `EvidenceTarget`, call this, export). Takes the
+    loaded inventory (the program has one) or its folder."""
+    if isinstance(inventory, Path):
+        inventory = load_inventory(inventory)
     data = load_contact_centre(inventory)
     report = plan_staffing(data, inventory, env)
     return ContactCentre(f"{env}-contact-centre", ContactCentreArgs(

@@ -184,7 +184,10 @@ def _environments(model: ContactCentre, problem: Any, inventory: Inventory) -> I
         if env_name not in known_envs:
             yield problem(where, f"environment '{env_name}' is not in estate.yaml", _known("environment", known_envs))
             continue
-        env_sites = {s.site_id for s in inventory.env_sites(env_name)}
+        try:
+            env_sites = {s.site_id for s in inventory.env_sites(env_name)}
+        except LookupError:  # the environment names a site sites.csv lacks: reported by the inventory
+            env_sites = set(inventory.sites)
         for index, service in enumerate(env.services):
             if service not in model.services:
                 yield problem((*where, "services", index), f"unknown service '{service}'",
