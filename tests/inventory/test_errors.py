@@ -25,15 +25,19 @@ def break_inventory(root: Path, edits: list[dict[str, Any]]) -> None:
     for edit in edits:
         target = root / edit["file"]
         if "write" in edit:
-            target.write_text(edit["write"], encoding="utf-8")
+            with target.open("w", encoding="utf-8", newline="") as stream:
+                stream.write(edit["write"])
             continue
         if "append" in edit:
-            with target.open("a", encoding="utf-8") as stream:
+            with target.open("a", encoding="utf-8", newline="") as stream:
                 stream.write(edit["append"] * edit.get("times", 1))
             continue
-        text = target.read_text(encoding="utf-8")
+        # newline="": a case's \r or \r\n reaches the file as written
+        with target.open(encoding="utf-8", newline="") as stream:
+            text = stream.read()
         assert edit["find"] in text, f"case edit does not apply to {edit['file']}: {edit['find']!r}"
-        target.write_text(text.replace(edit["find"], edit["replace"], 1), encoding="utf-8")
+        with target.open("w", encoding="utf-8", newline="") as stream:
+            stream.write(text.replace(edit["find"], edit["replace"], 1))
 
 
 @pytest.mark.parametrize("case", sorted(_cases()))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from estate.inventory.load import ESTATE_FILE, SITES_FILE, RawEstate
-from estate.inventory.models import NamedVlan, Site, VlanDef, VlanRole
+from estate.inventory.load import ESTATE_FILE, SITES_FILE, RawEstate, SiteFacts
+from estate.inventory.models import NamedVlan, VlanDef, VlanRole
 from estate.inventory.partial import EnvParts, EstateParts
 from estate.problems import Problem, did_you_mean_id
 
@@ -108,25 +108,26 @@ def _supernet(raw: RawEstate, name: str, env: EnvParts) -> Iterator[Problem]:
 
 
 def _sites(raw: RawEstate) -> Iterator[Problem]:
-    for site_id, site in raw.sites.items():
+    facts = [(site_id, SiteFacts.of(site)) for site_id, site in raw.sites.items()]
+    for site_id, fact in sorted([*facts, *raw.rejected.items()]):
         file, line = raw.site_lines[site_id]
-        yield from _site(raw.parts, site, file, line)
+        yield from _site(raw.parts, site_id, fact, file, line)
 
 
-def _site(parts: EstateParts, site: Site, file: str, line: int) -> Iterator[Problem]:
-    sid = site.site_id
-    if parts.kinds is not None and site.kind not in parts.kinds:
+def _site(parts: EstateParts, sid: str, site: SiteFacts, file: str, line: int) -> Iterator[Problem]:
+    if parts.kinds is not None and site.kind is not None and site.kind not in parts.kinds:
         yield Problem(file, f"unknown site kind '{site.kind}'", line=line, site=sid, field="kind",
                       hint=f"one of: {', '.join(sorted(parts.kinds))} (or add the kind to estate.yaml site_kinds)")
     prefix = parts.site_id_prefix
-    if prefix is not None and not sid.startswith(f"{prefix}-"):
-        yield Problem(file, f"site id does not start with the estate prefix {prefix}-", line=line, site=sid,
-                      field="site_id")
-    if parts.switching is not None:
+    if site.site_id is not None:
+        if prefix is not None and not site.site_id.startswith(f"{prefix}-"):
+            yield Problem(file, f"site id does not start with the estate prefix {prefix}-", line=line, site=sid,
+                          field="site_id")
+        if int(site.site_id.rsplit("-", 1)[1]) == 0:
+            yield Problem(file, "site number 0000 is reserved", line=line, site=sid, field="site_id")
+    if parts.switching is not None and site.bwv_docks is not None and site.bwv_cameras is not None:
         bays = parts.switching.bwv_dock_bays
         if site.bwv_cameras > site.bwv_docks * bays:
             yield Problem(file, f"{site.bwv_cameras} cameras need {-(-site.bwv_cameras // bays)} docks of {bays} "
                           f"bays; the site has {site.bwv_docks}", line=line, site=sid, field="bwv_cameras",
                           hint="add docks or correct the camera count")
-    if site.number == 0:
-        yield Problem(file, "site number 0000 is reserved", line=line, site=sid, field="site_id")
