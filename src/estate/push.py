@@ -176,6 +176,8 @@ class _Job:
 def _step(record: RunRecord, target: str, step: str, **extra: Any) -> Iterator[None]:
     if step in CHANGING_STEPS:
         record.started(target, step, **extra)
+    else:
+        record.entering(target, step)
     started = time.monotonic()
     try:
         yield

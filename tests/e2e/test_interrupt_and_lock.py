@@ -2,8 +2,8 @@
 simulator: the signal tests run `python -m estate.cli.main push --commit` in a subprocess (so
 the signal is real) against the in-process lab of `conftest.py`.
 
-About 40 s in all: each test pushes one or two sites with one device slowed down to give the
-signal or the second run a moment that lands mid-apply.
+About 35 s in all (marked e2e): each test pushes one or two sites with one device slowed down,
+so that the signal or the second run lands mid-apply.
 """
 
 from __future__ import annotations

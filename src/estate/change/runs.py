@@ -94,11 +94,15 @@ class RunRecord:
 
     def started(self, target: str, step: str, **extra: Any) -> None:
         """A step that changes the device begins: on disk before anything is sent."""
-        self._in_flight[target] = step
+        self.entering(target, step)
         self.write(target, step, "started", durable=True, **extra)
 
+    def entering(self, target: str, step: str) -> None:
+        """Where a device in flight is (kept in memory, named by `aborted`)."""
+        self._in_flight[target] = step
+
     def device_started(self, target: str) -> None:
-        self._in_flight[target] = "connect"
+        self.entering(target, "connect")
 
     def device_ended(self, target: str) -> None:
         self._in_flight.pop(target, None)

@@ -57,10 +57,10 @@ def list_command(args: argparse.Namespace) -> int:
     if not runs:
         sys.stdout.write(f"no runs in {_runs_dir(args)}\n")
         return 0
-    sys.stdout.write(f"{'run':<24} {'env':<8} {'started':<26} {'state':<12} devices\n")
+    sys.stdout.write(f"{'run':<24} {'env':<8} {'started (UTC)':<20} {'state':<12} devices\n")
     for info in runs:
         counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(info.counts().items())) or "-"
-        sys.stdout.write(f"{info.run_id:<24} {info.env:<8} {info.started[:25]:<26} {info.state:<12} {counts}\n")
+        sys.stdout.write(f"{info.run_id:<24} {info.env:<8} {info.started[:19]:<20} {info.state:<12} {counts}\n")
     return 0
 
 
@@ -95,13 +95,13 @@ def show_text(info: RunInfo) -> str:
     if not info.outcomes:
         out.append("  (no device finished)")
     open_targets = {step.target for step in info.open_steps}
-    untouched = sorted(set(info.in_flight) - open_targets)
-    if untouched:
-        out.append(f"in flight before any change was sent (untouched): {', '.join(untouched)}")
+    elsewhere = {name: step for name, step in sorted(info.in_flight.items()) if name not in open_targets}
+    if elsewhere:
+        listed = ", ".join(f"{name} ({step})" for name, step in elsewhere.items())
+        out.append(f"in flight when aborted, not sending config at the time: {listed}")
     if info.open_steps:
         out.append("MAY BE HALF-CHANGED (a change started and never ended):")
         out.extend(_advice(info, step) for step in info.open_steps)
-        out.append("`estate rollback` (issue 8) will do the restore; until then it is done by hand.")
     return "\n".join(out) + "\n"
 
 
