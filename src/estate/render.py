@@ -6,20 +6,26 @@ failed render leaves the output folder exactly as it was.
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
 import os
-import tempfile
-from collections.abc import Callable, Iterable
+import secrets
+import shutil
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from ipaddress import IPv4Interface
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from estate.device_model import Role, SiteModel, build_site, wlc_hostname
+from estate.files import PUBLIC_FILE, atomic_write
 from estate.inventory.inventory import Inventory
 from estate.paths import TEMPLATES_DIR
 from estate.render_context import (
@@ -94,13 +100,82 @@ def ip_mask(interface: IPv4Interface) -> str:
     return f"{interface.ip} {interface.netmask}"
 
 
+class UnsafeValueError(ValueError):
+    """A value that would not print as part of one configuration line (raised inside a render,
+    turned into a `RenderError` naming the template, site and device)."""
+
+    def __init__(self, value: str, reason: str, position: int) -> None:
+        super().__init__(reason)
+        self.value = value
+        self.reason = reason
+        self.position = position  # of the offending character
+
+
+def unprintable(text: str) -> tuple[int, str] | None:
+    """Where and why `text` cannot sit inside one configuration line, or None. Printable means
+    `str.isprintable`: no line break of any kind (\\n, \\r, \\v, \\f, \\x1c-\\x1e, \\x85, \\u2028,
+    \\u2029), no control character (NUL, tab, escape...), no format character (bidi overrides,
+    zero-width space) or unassigned code point, no space but ' '."""
+    if text.isprintable():
+        return None
+    position, char = next((i, c) for i, c in enumerate(text) if not c.isprintable())
+    kind = "a line break" if char.splitlines() != [char] else "a non-printable character"
+    return position, f"contains {kind} (U+{ord(char):04X})"
+
+
+def checked_output(value: Any) -> Any:
+    """Jinja's `finalize`: every `{{ ... }}` passes through here, so no value, whatever its field
+    and however it was validated, can end a line the template started or start one of its own."""
+    if value.__class__ is int:  # most outputs are VLAN ids and counts: nothing to check
+        return value
+    text = value if value.__class__ is str else str(value)
+    if text.isprintable():
+        return text
+    position, reason = unprintable(text) or (0, "")
+    raise UnsafeValueError(text, reason, position)
+
+
+def in_quotes(value: object) -> str:
+    """`value` for printing between double quotes (C9800 descriptions): refused if it holds a
+    quote or a backslash, which would end the string early or escape its end."""
+    text = str(value)
+    for position, char in enumerate(text):
+        if char in '"\\':
+            raise UnsafeValueError(text, f"contains {char!r}, printed inside double quotes", position)
+    return text
+
+
+def banner_text(value: object) -> str:
+    """A line of the login banner: refused if it holds '^', the banner's delimiter (IOS ends the
+    banner there and reads the lines after it as configuration)."""
+    text = str(value)
+    if "^" in text:
+        raise UnsafeValueError(text, "contains '^', which ends the banner", text.index("^"))
+    return text
+
+
 def _filters() -> dict[str, Callable[..., Any]]:
     # every filter the templates use is registered here, and only here
-    return {"vlan_list": vlan_list, "ip_mask": ip_mask}
+    return {"vlan_list": vlan_list, "ip_mask": ip_mask, "in_quotes": in_quotes, "banner_text": banner_text}
+
+
+def _shown(value: str, position: int, width: int = 80) -> str:
+    """`value` for an error message: its repr (every non-printable character escaped, so the
+    message stays one line), cut to `width` characters around the offending one."""
+    if len(value) <= width:
+        return repr(value)
+    start = max(0, min(position - width // 2, len(value) - width))
+    cut = repr(value[start : start + width])
+    return (f"{'...' if start else ''}{cut}{'...' if start + width < len(value) else ''} "
+            f"({len(value)} characters)")
 
 
 @dataclass(frozen=True)
 class Renderer:
+    """The one strict Jinja environment. Every character of its output is either template text,
+    checked when the template is loaded, or a `{{ ... }}` value, checked by `checked_output`: so
+    each line of a rendered config is a line of its template, whatever the data holds."""
+
     templates: Path = TEMPLATES_DIR
 
     @cached_property
@@ -108,8 +183,9 @@ class Renderer:
         import jinja2  # lazy: `estate` commands that never render do not pay for it
 
         env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(self.templates)),
+            loader=_checked_loader(self.templates),
             undefined=jinja2.StrictUndefined,
+            finalize=checked_output,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
@@ -125,9 +201,32 @@ class Renderer:
 
         try:
             return self.environment.get_template(template).render(context)
+        except UnsafeValueError as exc:
+            at = _template_frame(exc.__traceback__, self.templates)
+            raise RenderError(f"{template} for {where}: refused the value {_shown(exc.value, exc.position)}: "
+                              f"it {exc.reason}{at}") from None
         except jinja2.TemplateError as exc:
             at = _template_frame(exc.__traceback__, self.templates)
             raise RenderError(f"{template} for {where}: {exc}{at}") from None
+
+
+def _checked_loader(root: Path) -> jinja2.BaseLoader:
+    import jinja2
+
+    class CheckedLoader(jinja2.FileSystemLoader):
+        # Jinja prints template text as it is (it only turns \r\n into \n), so a \v, \x85 or
+        # \u2028 saved into a template would be a line break no output check sees.
+        def get_source(
+            self, environment: jinja2.Environment, template: str
+        ) -> tuple[str, str, Callable[[], bool]]:
+            source, filename, uptodate = super().get_source(environment, template)
+            for number, line in enumerate(source.replace("\r\n", "\n").split("\n"), start=1):
+                found = unprintable(line)
+                if found is not None:
+                    raise jinja2.TemplateSyntaxError(f"template text {found[1]}", number, template, filename)
+            return source, filename, uptodate
+
+    return CheckedLoader(str(root))
 
 
 def _template_frame(tb: TracebackType | None, root: Path) -> str:
@@ -207,45 +306,235 @@ class Scope:
         return self.devices is None or entry.get("device") in self.devices
 
 
+def device_hostnames(inventory: Inventory, env: str, sites: list[str] | None = None) -> set[str]:
+    """Every device a render of the environment (or of the named sites) can produce: what an
+    unknown `--device` is matched against."""
+    names = {wlc_hostname(inventory, env)}
+    for site in inventory.env_sites(env, sites):
+        names.update(switch.hostname for switch in build_site(inventory, env, site).switches)
+    return names
+
+
 def write_artifacts(artifacts: list[Artifact], out: Path, scope: Scope | None = None) -> WriteSummary:
-    """Write what changed; with a `scope`, remove what the previous manifest had in that scope
-    and this render lacks; write each environment's manifest last."""
+    """Replace each environment's folder `<out>/<env>` as a whole: the new folder is built beside
+    it (unchanged files hard-linked, changed ones written, the manifest last) and swapped in with
+    one rename, so a reader, a crash, a signal or a full disk sees the old folder or the new
+    one, never a mix. With a `scope`, what the previous manifest had in that scope and this
+    render lacks is left out; everything else of the old folder is carried over."""
     summary = WriteSummary(out)
-    for folder in sorted({(out / a.relpath).parent for a in artifacts}):
-        folder.mkdir(parents=True, exist_ok=True)
-    # file creation is metadata-bound, not CPU-bound: a few threads overlap the waits
-    with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
-        changed = list(pool.map(lambda a: _write_if_changed(out / a.relpath, a.text.encode()), artifacts))
-    for artifact, was_written in zip(artifacts, changed, strict=True):
-        (summary.written if was_written else summary.unchanged).append(artifact.relpath)
-    for env in sorted({a.env for a in artifacts}):
-        manifest = out / env / MANIFEST
-        entries = {a.relpath: _manifest_entry(a) for a in artifacts if a.env == env}
-        previous = _read_manifest(manifest)
-        if scope is not None:
-            for path, entry in sorted(previous.items()):
-                if path not in entries and scope.covers(entry):
-                    (out / path).unlink(missing_ok=True)
-                    if not any((out / path).parent.iterdir()):
-                        (out / path).parent.rmdir()
-                    summary.removed.append(path)
-                    del previous[path]
-        merged = {**previous, **entries}
-        data = (json.dumps({"environment": env, "artifacts": [merged[k] for k in sorted(merged)]},
-                           indent=2) + "\n").encode()
-        if not (manifest.is_file() and manifest.read_bytes() == data):
-            _atomic_write(manifest, data)
+    out.mkdir(parents=True, exist_ok=True)
+    with _locked(out):
+        for env in sorted({a.env for a in artifacts}):
+            _write_environment(out, env, [a for a in artifacts if a.env == env], scope, summary)
     return summary
 
 
-def _write_if_changed(target: Path, data: bytes) -> bool:
+def _write_environment(out: Path, env: str, artifacts: list[Artifact], scope: Scope | None,
+                       summary: WriteSummary) -> None:
+    current = out / env
+    if current.exists() and not current.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(current))
+    recover(out, env)
+    data = {a.relpath: a.text.encode() for a in artifacts}
+    # reading back is metadata- and IO-bound: a few threads overlap the waits
+    with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
+        same = list(pool.map(lambda a: _same(out / a.relpath, data[a.relpath]), artifacts))
+    changed = [a.relpath for a, unchanged in zip(artifacts, same, strict=True) if not unchanged]
+    summary.written.extend(changed)
+    summary.unchanged.extend(a.relpath for a, unchanged in zip(artifacts, same, strict=True) if unchanged)
+    previous = _read_manifest(current / MANIFEST)
+    entries = {a.relpath: _manifest_entry(a) for a in artifacts}
+    removed = sorted(path for path, entry in previous.items()
+                     if scope is not None and path not in entries and scope.covers(entry))
+    summary.removed.extend(removed)
+    merged = {**{p: e for p, e in previous.items() if p not in set(removed)}, **entries}
+    manifest = (json.dumps({"environment": env, "artifacts": [merged[k] for k in sorted(merged)]},
+                           indent=2) + "\n").encode()
+    if not changed and not removed and _same(current / MANIFEST, manifest):
+        return  # the folder already is the result: nothing to stage, nothing touched
+    staging = _new_sibling(out, env, STAGING)
     try:
-        if target.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    _atomic_write(target, data, mkdir=False)
-    return True
+        _stage(staging, current, {p: data[p] for p in changed}, skip={*changed, *removed}, env=env)
+        atomic_write(staging / MANIFEST, manifest, mode=PUBLIC_FILE, mkdir=False, durable=False)
+        _flush(staging)
+        old = _swap(staging, current, out, env)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)  # a leftover is removed by the next run's recover()
+    # the swap is done; a failed fsync only means a power cut might undo it
+    with suppress(OSError):
+        _fsync_folder(out)
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() == data
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return False
+
+
+def _stage(staging: Path, current: Path, written: dict[str, bytes], skip: set[str], env: str) -> None:
+    """Fill `staging` with the old folder's files minus `skip` (hard links: same inode, same
+    mtime, no copy) plus the `written` ones."""
+    folders: set[Path] = set()
+
+    def folder_of(target: Path) -> None:
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+
+    for root, _dirs, files in os.walk(current):
+        for name in files:
+            source = Path(root, name)
+            relpath = f"{env}/{source.relative_to(current).as_posix()}"
+            if relpath in skip or relpath == f"{env}/{MANIFEST}" or (name.startswith(".") and name.endswith(".tmp")):
+                continue  # replaced, removed, rewritten last, or a temp file an older estate left
+            target = staging / source.relative_to(current)
+            folder_of(target)
+            try:
+                os.link(source, target, follow_symlinks=False)
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EXDEV):
+                    raise
+                shutil.copy2(source, target, follow_symlinks=False)  # a filesystem without hard links
+    for relpath in written:
+        folder_of(staging / relpath.split("/", 1)[1])
+    with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
+        # durable=False: `_flush` syncs the whole staged folder once, before the swap
+        list(pool.map(lambda item: atomic_write(staging / item[0].split("/", 1)[1], item[1], mode=PUBLIC_FILE,
+                                                mkdir=False, durable=False), written.items()))
+
+
+STAGING, ASIDE = "staging", "old"
+
+
+def _new_sibling(out: Path, env: str, kind: str) -> Path:
+    # os.mkdir, not mkdtemp: the folder gets the umask's mode (mkdtemp makes it 0700)
+    while True:
+        path = out / f".{env}.{kind}-{secrets.token_hex(4)}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+
+
+def recover(out: Path, env: str) -> None:
+    """Undo what a run killed mid-write left in `out`: a folder moved aside but never replaced
+    goes back to `<env>`; every other staging or aside folder is deleted."""
+    asides = sorted(out.glob(f".{env}.{ASIDE}-*"))
+    current = out / env
+    if asides and not current.exists():
+        asides.pop().rename(current)
+    for leftover in [*out.glob(f".{env}.{STAGING}-*"), *asides]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _swap(staging: Path, current: Path, out: Path, env: str) -> Path | None:
+    """Put `staging` at `current` in one step; the old folder's new path (to delete), or None."""
+    if not current.exists():
+        staging.rename(current)
+        return None
+    if _exchange(staging, current):
+        return staging
+    # no atomic exchange here: two renames, and recover() puts the old folder back if a run
+    # dies between them
+    aside = _new_sibling(out, env, ASIDE)
+    aside.rmdir()
+    current.rename(aside)
+    try:
+        staging.rename(current)
+    except BaseException:
+        aside.rename(current)
+        raise
+    return aside
+
+
+RENAME_EXCHANGE = 2  # linux/fs.h
+AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 with RENAME_EXCHANGE); False where the C
+    library, the kernel or the filesystem lacks it."""
+    call = _renameat2()
+    if call is None:
+        return False
+    if call(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
+        return True
+    import ctypes
+
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(first), None, str(second))
+
+
+@lru_cache(maxsize=1)
+def _renameat2() -> Callable[..., int] | None:
+    if sys.platform != "linux":
+        return None
+    import ctypes
+
+    try:
+        call = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # glibc before 2.28, musl before 1.2.4
+        return None
+    call.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    call.restype = ctypes.c_int
+    return cast("Callable[..., int]", call)
+
+
+def _flush(folder: Path) -> None:
+    """Write the staged files to disk before the swap makes them the output: after a power cut
+    the folder is then the old one or the new one, never new names over empty files. One
+    syncfs for the filesystem instead of an fsync per file (hundreds of files)."""
+    call = _syncfs()
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if call is None or call(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+@lru_cache(maxsize=1)
+def _syncfs() -> Callable[[int], int] | None:
+    if sys.platform != "linux":
+        return None
+    import ctypes
+
+    try:
+        call = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    call.argtypes = [ctypes.c_int]
+    call.restype = ctypes.c_int
+    return cast("Callable[[int], int]", call)
+
+
+def _fsync_folder(folder: Path) -> None:
+    # makes the swap itself durable; without it a power cut may bring the old folder back
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """One writer at a time per output folder: a second render waits for the first one's swap
+    instead of deleting its staging folder as a leftover. flock dies with its process, so a
+    killed run never leaves a stale lock."""
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _manifest_entry(artifact: Artifact) -> dict[str, str | None]:
@@ -265,16 +554,3 @@ def _read_manifest(path: Path) -> dict[str, dict[str, str | None]]:
         return {entry["path"]: entry for entry in data["artifacts"]}
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         return {}
-
-
-def _atomic_write(target: Path, data: bytes, mkdir: bool = True) -> None:
-    if mkdir:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        os.write(handle, data)  # one call: a config is far below any short-write limit
-        os.close(handle)
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

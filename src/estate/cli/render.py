@@ -1,5 +1,6 @@
 """`estate render`: every device config of an environment (or of chosen sites/devices), written
-under `<out>/<env>/` with a manifest; nothing is written unless every device rendered."""
+under `<out>/<env>/` with a manifest; nothing is written unless every device rendered, and the
+folder is swapped in whole (see `estate.render.write_artifacts`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from estate.cli.common import add_env, add_inventory, add_sites, load
+from estate.cli.common import UserError, add_env, add_inventory, add_sites, folder_path, load, unknown_names
 from estate.paths import DEFAULT_BUILD, TEMPLATES_DIR
 
 BAR_WIDTH = 30
@@ -26,7 +27,7 @@ def add_parser(subparsers: Any) -> None:
         "--device", dest="devices", action="append", default=None, metavar="HOSTNAME",
         help="only this device (repeat for more; the WLC hostname selects every WLC part)",
     )
-    parser.add_argument("--out", type=Path, default=DEFAULT_BUILD, metavar="DIR",
+    parser.add_argument("--out", type=folder_path, default=DEFAULT_BUILD, metavar="DIR",
                         help=f"output folder (default: {DEFAULT_BUILD}/)")
     parser.add_argument("--templates", type=Path, default=TEMPLATES_DIR, metavar="DIR",
                         help="templates folder (default: the project's templates/)")
@@ -55,9 +56,8 @@ class ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
-    from estate.cli.common import UserError
     from estate.device_model import Role
-    from estate.render import Renderer, Scope, render_environment, write_artifacts
+    from estate.render import Renderer, Scope, device_hostnames, render_environment, write_artifacts
 
     started = time.perf_counter()
     inventory = load(args)
@@ -69,15 +69,23 @@ def run(args: argparse.Namespace) -> int:
         renderer=Renderer(templates=templates), progress=ProgressBar(sys.stderr),
     )
     if args.devices:
-        found = {a.hostname for a in artifacts}
-        missing = sorted(set(args.devices) - found)
-        if missing:
-            raise UserError(f"no such device in the chosen sites of '{args.env}': {', '.join(missing)}")
+        missing = sorted(set(args.devices) - {a.hostname for a in artifacts})
+        # only on this error path: the close matches need every device of the chosen sites
+        error = unknown_names(f"device in the chosen sites of '{args.env}'", missing,
+                              device_hostnames(inventory, args.env, args.sites)) if missing else None
+        if error is not None:
+            raise error
     scope = Scope(
         sites=frozenset(args.sites) if args.sites else None,
         devices=frozenset(args.devices) if args.devices else None,
     )
-    summary = write_artifacts(artifacts, args.out, scope)
+    try:
+        summary = write_artifacts(artifacts, args.out, scope)
+    except OSError as exc:
+        # write_artifacts changes nothing unless it completes: say so, the user's next step differs
+        where = exc.filename or args.out / args.env
+        raise UserError(f"could not write {args.out / args.env}: {exc.strerror or exc} ({where}); "
+                        f"the previous output is unchanged") from None
     switches = sum(a.role in (Role.CORE, Role.ACCESS) for a in artifacts)
     wlc_parts = sum(a.role is Role.WLC_SITE for a in artifacts)
     sites = len({a.site_id for a in artifacts if a.site_id is not None})
