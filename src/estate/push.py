@@ -42,7 +42,7 @@ from estate.fetch import (
     preload_host_keys,
     show_running,
 )
-from estate.review import PlannedDevice, Target, scoped_text
+from estate.review import PlanError, PlannedDevice, Target, approved_lines, scoped_text
 from estate.secrets import resolve
 
 ERROR_PATTERN = r"% Invalid|% Incomplete|% Ambiguous|% Unknown"
@@ -204,7 +204,10 @@ def _send(connection: Any, lines: Sequence[str], secrets: Mapping[str, str], tim
 
 
 def _remediation(target: Target, scoped: str, job: _Job) -> tuple[str, ...] | Outcome:
-    """The lines to apply: the approved plan's (after the hash checks), else a fresh diff."""
+    """The lines to apply: a fresh diff, which with a plan must (masked) be exactly the approved
+    lines after the hash checks. Sending the fresh lines rather than the plan's own matters where
+    a device held an older secret value: the plan shows it masked, which cannot be sent."""
+    planned = None
     if job.plan is not None:
         planned = job.plan.get(target.name)
         if planned is None:
@@ -213,11 +216,15 @@ def _remediation(target: Target, scoped: str, job: _Job) -> tuple[str, ...] | Ou
             raise PushStepError("plan-check", "running config changed since the plan was reviewed (hash mismatch)")
         if planned.intended_sha256 != target.intended_sha256:
             raise PushStepError("plan-check", "intended config changed since the plan was reviewed")
-        return planned.remediation
     diff = compute_diff(target.name, target.hostname, scoped, target.intended)
     if not (diff.converged and diff.rollback_converged):
         raise PushStepError("diff", "remediation does not converge")
-    return diff.remediation
+    if planned is None:
+        return diff.remediation
+    try:
+        return approved_lines(planned.remediation, diff.remediation, job.secrets)
+    except PlanError as exc:
+        raise PushStepError("plan-check", str(exc)) from exc
 
 
 def push_device(target: Target, job: _Job) -> DeviceResult:

@@ -26,11 +26,28 @@ def bucket(stack: DeployedStack, label: str) -> str:
 
 
 def test_every_moto_type_was_created_in_moto(stack: DeployedStack) -> None:
+    # moto emulates no Chime SDK Voice, Roles Anywhere or Direct Connect gateway call, and of
+    # Amazon Connect only the instance (REFERENCE.md): everything else must be moto-backed
     plain = stack.mocks.types(backed=False)
+    unemulated_connect = {f"aws:connect/{t}" for t in (
+        "contactFlow:ContactFlow", "hoursOfOperation:HoursOfOperation", "instanceStorageConfig:InstanceStorageConfig",
+        "queue:Queue", "routingProfile:RoutingProfile", "securityProfile:SecurityProfile",
+        "phoneNumber:PhoneNumber", "phoneNumberContactFlowAssociation:PhoneNumberContactFlowAssociation")}
     assert plain <= {"aws:chime/voiceConnector:VoiceConnector", "aws:rolesanywhere/trustAnchor:TrustAnchor",
                      "aws:rolesanywhere/profile:Profile",
-                     "aws:directconnect/gatewayAssociation:GatewayAssociation"}
+                     "aws:directconnect/gatewayAssociation:GatewayAssociation", *unemulated_connect}
     assert len(stack.mocks.types(backed=True)) > 30
+
+
+def test_contact_records_streams_encrypted(stack: DeployedStack) -> None:
+    kinesis = client("kinesis")
+    names = kinesis.list_streams()["StreamNames"]
+    streams = [n for n in names if n.startswith(f"estate-{stack.env}-connect-")]
+    assert len(streams) == 2  # contact trace records and agent events, for the WFM feed
+    for name in streams:
+        summary = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+        assert summary["EncryptionType"] == "KMS"
+        assert summary["RetentionPeriodHours"] > 24
 
 
 def test_evidential_bucket_lock_and_retention(stack: DeployedStack) -> None:

@@ -18,18 +18,19 @@ from pathlib import Path
 from estate import __version__
 from estate.cli.common import UserError
 from estate.inventory.inventory import UnknownEnvironmentError, UnknownSiteError
+from estate.lab.state import LabError
 from estate.problems import InventoryError
 from estate.render import RenderError
 from estate.secrets import MissingSecretError, SecretValueError
 
-SUBCOMMANDS = ("validate", "render", "lab", "review", "push", "runs", "capacity", "plan")
+SUBCOMMANDS = ("validate", "render", "lab", "review", "push", "runs", "capacity", "staffing", "plan")
 EXIT_INTERNAL_ERROR = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 # Exceptions whose message is the whole story for the user.
 USER_ERRORS: tuple[type[Exception], ...] = (
-    UserError, UnknownEnvironmentError, UnknownSiteError, RenderError, MissingSecretError, SecretValueError,
+    UserError, UnknownEnvironmentError, UnknownSiteError, RenderError, MissingSecretError, SecretValueError, LabError,
 )
 
 

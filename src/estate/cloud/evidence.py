@@ -51,6 +51,7 @@ def tls_and_kms_policy(bucket_arn: str, key_arn: str, extra: list[dict[str, Any]
 class EvidenceStore(pulumi.ComponentResource):
     ingest_bucket: pulumi.Output[str]
     evidential_bucket: pulumi.Output[str]
+    evidential_key_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: EvidenceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("estate:cloud:EvidenceStore", name, None, opts)
@@ -132,6 +133,7 @@ class EvidenceStore(pulumi.ComponentResource):
 
         self.ingest_bucket = ingest.id
         self.evidential_bucket = evidential.id
+        self.evidential_key_arn = evidential_key.arn
         self.register_outputs({
             "ingestBucket": ingest.id, "evidentialBucket": evidential.id, "auditBucket": audit.id,
             "ingestKeyArn": ingest_key.arn, "evidentialKeyArn": evidential_key.arn,

@@ -422,3 +422,20 @@ def _connect_instance(m: MotoBackend, name: str, i: dict[str, Any]) -> tuple[str
     described = connect.describe_instance(InstanceId=found["Id"])["Instance"]
     return found["Id"], {"arn": found["Arn"], "serviceRole": described["ServiceRole"],
                          "status": described["InstanceStatus"]}
+
+
+@handles("aws:kinesis/stream:Stream")
+def _kinesis_stream(m: MotoBackend, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    kinesis = m.client("kinesis")
+    stream = i.get("name", name)
+    mode = (i.get("streamModeDetails") or {}).get("streamMode", "PROVISIONED")
+    args: dict[str, Any] = {"StreamName": stream, "StreamModeDetails": {"StreamMode": mode}}
+    if mode == "PROVISIONED":
+        args["ShardCount"] = int(i.get("shardCount", 1))
+    kinesis.create_stream(**args)
+    if i.get("encryptionType") == "KMS":
+        kinesis.start_stream_encryption(StreamName=stream, EncryptionType="KMS", KeyId=i["kmsKeyId"])
+    if i.get("retentionPeriod", 24) > 24:
+        kinesis.increase_stream_retention_period(StreamName=stream, RetentionPeriodHours=int(i["retentionPeriod"]))
+    summary = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]
+    return summary["StreamARN"], {"arn": summary["StreamARN"], "name": stream}

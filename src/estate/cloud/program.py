@@ -12,6 +12,7 @@ from pulumi.runtime.config import CONFIG, get_config_env
 
 from estate.capacity import plan_capacity
 from estate.cloud.connectivity import Connectivity, ConnectivityArgs
+from estate.cloud.contact_centre import EvidenceTarget, declare_contact_centre
 from estate.cloud.evidence import EvidenceArgs, EvidenceStore
 from estate.cloud.settings import (
     SettingsError,
@@ -23,6 +24,7 @@ from estate.cloud.settings import (
 )
 from estate.cloud.sizes import StackSizes, stack_sizes
 from estate.cloud.voice import VoiceArgs, VoiceTier
+from estate.contact.load import has_contact_centre
 from estate.inventory.inventory import Inventory
 from estate.paths import PROJECT_ROOT
 from estate.validate import load_inventory
@@ -89,6 +91,11 @@ def define_stack(inputs: StackInputs) -> None:
     pulumi.export("voiceConnectorHost", tier.voice_connector_host)
     pulumi.export("ingestBucket", store.ingest_bucket)
     pulumi.export("evidentialBucket", store.evidential_bucket)
+    if has_contact_centre(inventory.root):
+        centre = declare_contact_centre(env, inventory, EvidenceTarget(
+            bucket=store.evidential_bucket, kms_key_arn=store.evidential_key_arn))
+        pulumi.export("contactCentre", {"instanceArn": centre.instance_arn, "ctrStreamArn": centre.ctr_stream_arn,
+                                        "agentEventStreamArn": centre.agent_event_stream_arn})
     pulumi.export("sizing", {
         "sites": totals.sites, "concurrentCalls": totals.channels,
         "sbcPerAz": sizes.sbc.per_az, "callControlPerAz": sizes.call_control.per_az,
