@@ -14,11 +14,6 @@ from estate.cli.staffing import ROOM_COLUMNS
 from tests.contact.conftest import FIXTURE
 
 
-@pytest.fixture(autouse=True)
-def staffing_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "SUBCOMMANDS", (*cli.SUBCOMMANDS, "staffing"))
-
-
 def staffing(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = cli.main(["staffing", "--inventory", str(FIXTURE), *args])
     captured = capsys.readouterr()

@@ -65,7 +65,6 @@ def apply(root: Path, edits: dict[str, list[tuple[str, str | None]]]) -> None:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_contact_data_reported(case: str, *, fixture_copy: Path, tmp_path: Path, update_goldens: bool,
                                    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(cli, "SUBCOMMANDS", (*cli.SUBCOMMANDS, "staffing"))
     apply(fixture_copy, CASES[case])
     out = tmp_path / "staffing.csv"
     code = cli.main(["staffing", "--env", "prod", "--inventory", str(fixture_copy), "--format", "csv",
@@ -75,3 +74,16 @@ def test_bad_contact_data_reported(case: str, *, fixture_copy: Path, tmp_path: P
     assert "Traceback" not in captured.err and captured.out == ""
     assert not out.exists()
     check_golden(GOLDEN_ROOT / "contact" / f"{case}.txt", captured.err, update_goldens)
+
+
+def test_validate_reports_contact_problems(fixture_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # `estate validate` is the one command that checks the whole source of truth
+    apply(fixture_copy, CASES["model_references"])
+    assert cli.main(["validate", "--inventory", str(fixture_copy)]) == 2
+    captured = capsys.readouterr()
+    assert "contact_centre/contact_centre.yaml" in captured.err and "Traceback" not in captured.err
+
+
+def test_validate_accepts_the_fixture(fixture_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["validate", "--inventory", str(fixture_copy)]) == 0
+    assert "contact centre: model and forecast valid" in capsys.readouterr().out

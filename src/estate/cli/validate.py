@@ -19,12 +19,22 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from estate.contact.load import contact_problems, has_contact_centre
+    from estate.problems import InventoryError
+
     inventory = load(args)
+    # the contact-centre model is checked here and by `staffing`/`plan`, not by every command
+    # that loads the inventory: render and review do not read it
+    problems = contact_problems(inventory)
+    if problems:
+        raise InventoryError(problems)
     envs = [args.env] if args.env else list(inventory.estate.environments)
     lines = []
     for name in envs:
         sites = inventory.env_sites(name)
         lines.append(f"{name}: {len(sites)} sites, supernet {inventory.environment(name).supernet}")
     sys.stdout.write(f"inventory {args.inventory} is valid: {len(inventory.sites)} sites\n")
+    if has_contact_centre(inventory.root):
+        lines.append("contact centre: model and forecast valid")
     sys.stdout.write("".join(f"  {line}\n" for line in lines))
     return 0
