@@ -17,6 +17,7 @@ import pytest
 
 from estate import render
 from estate.cli.main import main
+from estate.files import atomic_write
 from estate.inventory.inventory import Inventory
 from estate.render import MANIFEST, Scope, recover, render_environment, write_artifacts
 
@@ -76,7 +77,7 @@ def test_a_full_disk_leaves_the_old_output_and_no_leftovers(
     where: str, old_output: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = tree(old_output)
-    monkeypatch.setattr(render, "atomic_write", _failing(render.atomic_write, FAILURES[where], ENOSPC))
+    monkeypatch.setattr(render, "atomic_write", _failing(atomic_write, FAILURES[where], ENOSPC))
     capsys.readouterr()
     assert main(["render", "--env", "dev", "--out", str(old_output)]) == 2
     err = capsys.readouterr().err
@@ -102,7 +103,7 @@ def test_ctrl_c_while_writing_leaves_the_old_output(
     old_output: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = tree(old_output)
-    monkeypatch.setattr(render, "atomic_write", _failing(render.atomic_write, lambda t, n: n == 2, KeyboardInterrupt()))
+    monkeypatch.setattr(render, "atomic_write", _failing(atomic_write, lambda t, n: n == 2, KeyboardInterrupt()))
     assert main(["render", "--env", "dev", "--out", str(old_output)]) == 130
     assert tree(old_output) == before
     assert leftovers(old_output) == []
