@@ -1,7 +1,12 @@
 """Render intended configurations: one strict Jinja2 environment, one entry template per role.
 
-Everything is rendered in memory first; `write_artifacts` then writes only what changed, so a
-failed render leaves the output folder exactly as it was.
+No data can add a line to a config: every printed value must be one line of printable
+characters (`checked_output`, Jinja's finalize), whatever validation let through; values
+printed between double quotes or in the banner are checked for their delimiters too.
+
+Everything is rendered in memory first; `write_artifacts` then builds each environment's new
+folder beside the old one and swaps it in whole, so a failed, interrupted or killed render
+leaves the output folder exactly as it was, and a finished one leaves nothing beside it.
 """
 
 from __future__ import annotations
