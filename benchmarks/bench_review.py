@@ -17,14 +17,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from estate.change.fetch import ConnectSettings, Endpoint, credentials_from_env, fetch_running
+from estate.change.review import Selection, review_environment, review_targets, targets_from
+from estate.change.risk import RiskSettings
 from estate.device_model import Role
-from estate.fetch import ConnectSettings, Endpoint, credentials_from_env, fetch_running
 from estate.lab import LabDeviceSpec, lab_down, lab_up
 from estate.lab.brownfield import brownfield_config
 from estate.paths import DEFAULT_INVENTORY
 from estate.render import render_environment
-from estate.review import Selection, review_environment, review_targets, targets_from
-from estate.risk import RiskSettings
 from estate.secrets import ENV_PREFIX, SECRET_NAMES, resolve
 from estate.validate import load_inventory
 
@@ -68,7 +68,7 @@ def _ssh(artifacts: list, endpoints: list[Endpoint], credentials: object, settin
          secrets: dict[str, str]) -> bool:
     from netmiko import ConnectHandler
 
-    from estate.fetch import netmiko_params
+    from estate.change.fetch import netmiko_params
 
     started = time.perf_counter()
     for endpoint in endpoints[:SEQUENTIAL]:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from estate.change.diff import same_config
 from estate.cli.main import main
-from estate.diff import same_config
 from estate.lab import Faults
 from tests.e2e.conftest import ENABLE, PASSWORD, SECRETS, Lab
 

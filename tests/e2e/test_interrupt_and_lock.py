@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
+from estate.change.diff import same_config
 from estate.cli.main import main
-from estate.diff import same_config
 from estate.lab import Faults
 from tests.e2e.conftest import Lab
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from estate.change.diff import same_config
 from estate.cli.main import main
-from estate.diff import same_config
 from tests.e2e.conftest import Lab
 
 pytestmark = pytest.mark.e2e

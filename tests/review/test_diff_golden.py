@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from estate.diff import compute_diff, configs_equal, parse, push_blocks, split_wlc
-from estate.risk import RiskKind, RiskSettings, assess
+from estate.change.diff import compute_diff, configs_equal, parse, push_blocks, split_wlc
+from estate.change.risk import RiskKind, RiskSettings, assess
 from tests.golden import GOLDEN_ROOT, check_golden
 
 CASES = sorted(p for p in (GOLDEN_ROOT / "diff").iterdir() if p.is_dir())

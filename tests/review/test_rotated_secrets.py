@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from estate.change.review import approved_lines, load_plan, review_targets, scoped_text, targets_from
+from estate.change.risk import RiskSettings
 from estate.cli.main import main
 from estate.inventory.inventory import Inventory
 from estate.lab.from_inventory import device_configs
 from estate.render import render_environment
-from estate.review import approved_lines, load_plan, review_targets, scoped_text, targets_from
-from estate.risk import RiskSettings
 from estate.secrets import ENV_PREFIX, MASK, SECRET_NAMES, SecretBook, from_environment, mask, resolve
 
 ENV = "dev"
@@ -66,12 +66,12 @@ def test_plan_lines_with_masked_old_values_apply_from_a_fresh_diff(sample_invent
     targets = [t for t in targets_from(render_environment(sample_inventory, ENV)) if t.role.value == "core"][:1]
     (target,) = targets
     running_text = resolve(target.intended, OLD)
-    from estate.fetch import FetchResult
+    from estate.change.fetch import FetchResult
 
     review_book = from_environment({ENV_PREFIX + k: v for k, v in NEW.items()})
     review = review_targets(ENV, targets, {target.hostname: FetchResult(target.hostname, running_text)},
                             secrets=review_book, risk=RiskSettings(), source="test")
-    from estate.review import plan_document
+    from estate.change.review import plan_document
 
     planned = plan_document(review, review_book)["devices"][0]["remediation"]
     assert any(MASK in line for line in planned)

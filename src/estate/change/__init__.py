@@ -1,2 +1,2 @@
-"""Changing devices: the environment lock, run records and reading past runs (push, review,
-diff and rollback move here from the top-level modules, stage by stage)."""
+"""Changing devices, the end of the flow: connections and fetch, diff, risk, review and its
+reports, push (backup → apply → verify → save, rollback), the environment lock and run records."""

@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 LOG_DIR_ENV = "ESTATE_LOG_DIR"
-# environment variables whose values are secrets: masked in every log line (estate.fetch and
+# environment variables whose values are secrets: masked in every log line (estate.change.fetch and
 # estate.secrets name them; the prefixes cover names added later)
 SECRET_ENV_PREFIXES = ("ESTATE_SECRET_", "ESTATE_SSH_", "ESTATE_ENABLE_SECRET")
 

@@ -23,7 +23,7 @@ from estate.cli.common import UserError, folder_path, int_in
 from estate.cli.review import add_review_arguments, context, render_review
 
 if TYPE_CHECKING:
-    from estate.push import Interrupt
+    from estate.change.push import Interrupt
 
 EXIT_INTERRUPTED = 130
 
@@ -47,10 +47,10 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from estate.change.fetch import FetchError
     from estate.change.lock import LockHeldError
-    from estate.fetch import FetchError
-    from estate.push import Interrupt, PushSettings, push_environment, summary_text
-    from estate.review import PlanError, endpoints_for, load_plan, prepare, review_environment
+    from estate.change.push import Interrupt, PushSettings, push_environment, summary_text
+    from estate.change.review import PlanError, endpoints_for, load_plan, prepare, review_environment
     from estate.secrets import mask
 
     if args.running_from is not None and args.commit:

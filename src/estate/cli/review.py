@@ -71,10 +71,10 @@ def add_parser(subparsers: Any) -> None:
 
 def context(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, SecretBook, Any]:
     """(inventory, selection, credentials, connect settings, secret values, risk settings)."""
-    from estate.fetch import ConnectSettings, FetchError, credentials_from_env, lab_known_hosts
+    from estate.change.fetch import ConnectSettings, FetchError, credentials_from_env, lab_known_hosts
+    from estate.change.review import Selection
+    from estate.change.risk import RiskSettings
     from estate.inventory.models import VlanRole
-    from estate.review import Selection
-    from estate.risk import RiskSettings
     from estate.secrets import SecretBook, from_environment
 
     inventory = load(args)
@@ -119,8 +119,8 @@ def check_devices(inventory: Any, env: str, sites: list[str] | None, devices: li
 
 
 def render_review(review: Any, fmt: str, detail: bool) -> str:
-    from estate.report import markdown_report, text_report
-    from estate.review import review_json
+    from estate.change.report import markdown_report, text_report
+    from estate.change.review import review_json
 
     if fmt == "json":
         return json.dumps(review_json(review, detail), indent=1) + "\n"
@@ -130,8 +130,8 @@ def render_review(review: Any, fmt: str, detail: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from estate.fetch import FetchError
-    from estate.review import review_environment, save_plan
+    from estate.change.fetch import FetchError
+    from estate.change.review import review_environment, save_plan
     from estate.secrets import mask
 
     inventory, selection, credentials, settings, secrets, risk = context(args)

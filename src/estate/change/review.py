@@ -19,12 +19,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from estate.change.diff import DeviceDiff, DiffError, compute_diff, split_wlc
+from estate.change.fetch import FetchResult
+from estate.change.risk import Risk, RiskSettings, assess, uplink_interfaces
 from estate.device_model import Role
-from estate.diff import DeviceDiff, DiffError, compute_diff, split_wlc
-from estate.fetch import FetchResult
 from estate.files import write_private
 from estate.render import Artifact
-from estate.risk import Risk, RiskSettings, assess, uplink_interfaces
 from estate.secrets import SecretBook, mask, mask_positions
 
 PLAN_FORMAT = "estate-plan/1"
@@ -182,7 +182,7 @@ def comparable(intended: str, running_text: str, secrets: Mapping[str, str]) -> 
     """A running config as it is compared with `intended`: current secret values become their
     placeholders; every other value standing where `intended` has a placeholder is an older
     value of that secret, learned by a `SecretBook` so that `mask` hides it everywhere."""
-    from estate.diff import to_placeholders
+    from estate.change.diff import to_placeholders
 
     text = to_placeholders(running_text, secrets)
     if isinstance(secrets, SecretBook):
@@ -335,8 +335,8 @@ class Selection:
 def management_endpoints(inventory: Any, env: str, targets: Sequence[Target]) -> dict[str, Any]:
     """Real management addresses: each switch's from the device model, the WLC's from the
     estate's services."""
+    from estate.change.fetch import Endpoint
     from estate.device_model import build_site, wlc_hostname
-    from estate.fetch import Endpoint
 
     wanted = {t.hostname for t in targets}
     found: dict[str, Endpoint] = {}
@@ -354,7 +354,7 @@ def management_endpoints(inventory: Any, env: str, targets: Sequence[Target]) ->
 def read_running(selection: Selection, targets: Sequence[Target], endpoints: Mapping[str, Any],
                  credentials: Any, settings: Any) -> tuple[dict[str, FetchResult], str]:
     """Running configs for the targets' devices: from the folder, else over SSH."""
-    from estate.fetch import fetch_running, read_running_dir
+    from estate.change.fetch import fetch_running, read_running_dir
 
     hostnames = sorted({t.hostname for t in targets})
     if selection.running_from is not None:
@@ -378,7 +378,7 @@ def prepare(inventory: Any, selection: Selection) -> tuple[list[Target], list[st
 
 
 def endpoints_for(inventory: Any, selection: Selection, targets: Sequence[Target]) -> dict[str, Any]:
-    from estate.fetch import endpoints_from_lab
+    from estate.change.fetch import endpoints_from_lab
 
     if selection.lab_dir is not None:
         return endpoints_from_lab(selection.lab_dir, {t.hostname for t in targets})

@@ -29,11 +29,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from estate.change.lock import EnvironmentLock, LockOwner
-from estate.change.runs import CHANGING_STEPS, RunRecord, new_run_id
-from estate.device_model import Role
-from estate.diff import compute_diff, push_blocks, running_sha256, same_config
-from estate.fetch import (
+from estate.change.diff import compute_diff, push_blocks, running_sha256, same_config
+from estate.change.fetch import (
     ConnectSettings,
     Credentials,
     Endpoint,
@@ -42,7 +39,10 @@ from estate.fetch import (
     preload_host_keys,
     show_running,
 )
-from estate.review import PlanError, PlannedDevice, Target, approved_lines, scoped_text
+from estate.change.lock import EnvironmentLock, LockOwner
+from estate.change.review import PlanError, PlannedDevice, Target, approved_lines, scoped_text
+from estate.change.runs import CHANGING_STEPS, RunRecord, new_run_id
+from estate.device_model import Role
 from estate.secrets import resolve
 
 ERROR_PATTERN = r"% Invalid|% Incomplete|% Ambiguous|% Unknown"

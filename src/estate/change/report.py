@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from estate.review import DeviceReview, Review, Status
+from estate.change.review import DeviceReview, Review, Status
 
 
 def _summary_counts(review: Review) -> str:
