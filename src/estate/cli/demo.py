@@ -1,8 +1,8 @@
 """`make demo`: the main job on the shipped sample estate, end to end.
 
-validate → render every prod device → start the simulated dev environment (brownfield) →
+validate → render every prod device → staff the prod control rooms → start the simulated dev environment (brownfield) →
 review it → push the approved plan to the canary site → review that site again (nothing left
-to change) → stop the lab. Every step is the real command, run in this process.
+to change) → list the runs → stop the lab. Every step is the real command, run in this process.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     manifest = out / "prod" / "manifest.json"
     sys.stdout.write(f"    {len(configs)} configs under {out / 'prod'}/<site>/ (manifest: {manifest})\n")
 
+    _step("staff the prod control rooms: Erlang C per queue and 30-minute interval", ["staffing", "--env", "prod"])
+
     _lab_credentials()
     estate(["lab", "down", "--state-dir", str(lab_dir)])  # a lab left over from an earlier demo
     _step(f"start simulated {DEMO_ENV} devices on loopback (brownfield configs)",
@@ -61,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                "--site", CANARY, "--commit", "--canary", "1", "--runs-dir", str(out / "runs")])
         _step(f"review {CANARY} again: nothing left to change",
               ["review", "--env", DEMO_ENV, "--lab", "--lab-dir", str(lab_dir), "--site", CANARY])
+        _step("the runs so far", ["runs", "--runs-dir", str(out / "runs")])
     finally:
         _step("stop the lab", ["lab", "down", "--state-dir", str(lab_dir)])
     sys.stdout.write(
