@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from estate.contact.model import DAYS, ContactCentre, ContactCentreData, Forecast
 from estate.inventory.inventory import Inventory
+from estate.inventory.source_errors import dotted, hint, message
 from estate.inventory.yaml_source import YamlDocument, YamlSyntaxError, parse_yaml
 from estate.problems import InventoryError, Problem
 
@@ -82,7 +83,7 @@ def _read_model(path: Path, label: str, problems: list[Problem]) -> tuple[Contac
     except ValidationError as exc:
         for error in exc.errors():
             path_ = _real_path(tuple(error["loc"]))
-            problems.append(Problem(label, _message(error), line=doc.line_of(path_), field=dotted(path_),
+            problems.append(Problem(label, message(error), line=doc.line_of(path_), field=dotted(path_),
                                     hint=_hint(error)))
         return None, doc
 
@@ -92,28 +93,10 @@ def _real_path(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     return tuple(step for step in loc if not (isinstance(step, str) and ("[" in step or step == "literal")))
 
 
-def dotted(path: tuple[str | int, ...]) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return text
-
-
-def _message(error: Any) -> str:
-    value = error.get("input")
-    shown = "" if isinstance(value, (dict, list)) or value is None else f" (got {value!r})"
-    return f"{error['msg']}{shown}"
-
-
 def _hint(error: Any) -> str | None:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return "remove the field or check its spelling"
-    if kind == "missing":
-        return "add the field"
-    if kind == "string_pattern_mismatch" and error["loc"][-1:] != ("site",):
+    if error["type"] == "string_pattern_mismatch" and error["loc"][-1:] != ("site",):
         return "names are lower_case_with_underscores"
-    return None
+    return hint(error)
 
 
 def cross_check(model: ContactCentre, doc: YamlDocument, label: str, inventory: Inventory) -> list[Problem]:
