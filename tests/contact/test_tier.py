@@ -18,10 +18,10 @@ from moto import mock_aws
 
 from estate.cloud.contact_centre import EvidenceTarget, declare_contact_centre
 from estate.cloud.mocks import Declared, EstateMocks, run_program
-from estate.cloud.moto_backend import MotoBackend
 from estate.cloud.policy_rules import PlanResource, evaluate
 from estate.contact.model import ContactCentreData
 from tests.contact.conftest import FIXTURE
+from tests.stacks.moto_backend import MotoBackend
 
 pytestmark = [pytest.mark.stack, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 ENVIRONMENTS = ("dev", "staging", "prod")

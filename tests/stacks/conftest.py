@@ -11,10 +11,10 @@ import pytest
 from moto import mock_aws
 
 from estate.cloud.mocks import EstateMocks, TreeMonitor, run_program
-from estate.cloud.moto_backend import MotoBackend
 from estate.cloud.program import StackInputs, main, prepare
 from estate.cloud.settings import read_stack_config
 from estate.paths import PROJECT_ROOT
+from tests.stacks.moto_backend import MotoBackend
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 BACKED: set[str] = set()

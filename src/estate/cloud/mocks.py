@@ -1,10 +1,12 @@
 """The one mocks class for running the stack program without the Pulumi engine or AWS.
 
 `EstateMocks()` records every declared resource and answers with plausible ids and ARNs (what
-`estate plan` needs). `EstateMocks(backend=MotoBackend(...))` additionally creates each resource
-whose type moto emulates in moto through boto3 and returns moto's ids, so tests can assert real
-AWS state; types moto lacks (Chime, Direct Connect, Roles Anywhere) stay plain mocks, and the
-mocks say which was which. `run_program` runs a program under the mocks and waits for it.
+`estate plan` needs). `EstateMocks(backend=...)` additionally hands each resource whose type the
+backend handles to it and returns the backend's ids: the stack tests pass the moto backend
+(`tests/stacks/moto_backend.py`, test support, never installed) so they can assert real AWS
+state; types it lacks stay plain mocks, and the mocks say which was which. Nothing here imports
+boto3 or moto, so `estate plan` runs without them. `run_program` runs a program under the mocks
+and waits for it.
 """
 
 from __future__ import annotations
@@ -12,13 +14,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 from pulumi.runtime import settings
 from pulumi.runtime.mocks import MockMonitor
 
-from estate.cloud.moto_backend import MotoBackend
+
+class Backend(Protocol):
+    """Where declared resources are really created (the tests' moto backend)."""
+
+    def handles(self, typ: str) -> bool: ...
+
+    def create(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]: ...
 
 
 @dataclass
@@ -62,7 +70,7 @@ def plain_outputs(typ: str, name: str, inputs: dict[str, Any], account: str) -> 
 
 
 class EstateMocks(pulumi.runtime.Mocks):
-    def __init__(self, backend: MotoBackend | None = None, account: str = "123456789012") -> None:
+    def __init__(self, backend: Backend | None = None, account: str = "123456789012") -> None:
         self.backend = backend
         self.account = account
         self.declared: dict[tuple[str, str], Declared] = {}

@@ -1,4 +1,5 @@
-"""Creates declared AWS resources in moto through boto3, for the stack tests.
+"""Test support: creates declared AWS resources in moto through boto3, for the stack tests (never
+part of the installed package: `estate plan` must run without boto3 or moto).
 
 Each handler turns a resource's engine inputs (camelCase names, numbers as floats) into the AWS
 API call the provider would make and returns moto's id and computed outputs. Only resource types

@@ -1,0 +1,31 @@
+"""The moto backend is test support: the installed package never imports boto3 or moto on the
+way to an offline plan."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from estate.paths import PROJECT_ROOT
+
+PLAN_WITHOUT_AWS_LIBRARIES = """
+import sys
+from estate.cli.main import main
+code = main(["plan", "--env", "dev", "--format", "json"])
+loaded = sorted(m for m in ("boto3", "botocore", "moto") if m in sys.modules)
+sys.stderr.write(f"exit={code} loaded={loaded}\\n")
+"""
+
+
+def test_estate_plan_imports_neither_boto3_nor_moto() -> None:
+    done = subprocess.run([sys.executable, "-c", PLAN_WITHOUT_AWS_LIBRARIES], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert "exit=0 loaded=[]" in done.stderr, done.stderr[-2000:]
+
+
+def test_no_module_of_the_package_imports_moto() -> None:
+    package = Path(PROJECT_ROOT / "src" / "estate")
+    offenders = [str(p.relative_to(package)) for p in package.rglob("*.py")
+                 if "import moto" in p.read_text() or "from moto" in p.read_text()]
+    assert offenders == []
