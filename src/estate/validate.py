@@ -7,6 +7,7 @@ from pathlib import Path
 
 from estate.addressing import AddressingError
 from estate.device_model import ModelError, build_site
+from estate.inventory.access import AccessFile, access_problems
 from estate.inventory.checks import cross_check
 from estate.inventory.inventory import Inventory
 from estate.inventory.load import RawEstate, read_inventory
@@ -25,8 +26,9 @@ def load_inventory(root: Path) -> Inventory:
     raw = read_inventory(root)
     problems = [*raw.problems, *cross_check(raw)]
     if raw.estate is not None:
-        inventory = Inventory(root, raw.estate, dict(sorted(raw.sites.items())))
+        inventory = Inventory(root, raw.estate, dict(sorted(raw.sites.items())), raw.access or AccessFile())
         problems += derived_problems(raw, inventory, {p.site for p in problems if p.site})
+        problems += access_problems(raw.access, raw.access_doc, inventory)
     if problems or raw.estate is None:
         raise InventoryError(problems)
     return inventory

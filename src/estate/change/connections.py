@@ -1,56 +1,168 @@
 """Device access settings resolved per device, and connection failures classified.
 
 Owns `DeviceAccess` (where and how estate reaches one device: address, port, netmiko device
-type, jump host, username variable, and what platform it must be) and `classify`, which turns
-any exception raised while connecting into one `ConnectFailure` and a one-line message naming
-the device, its address and port.
+type, jump host, username variable, and what platform it must be), the two sources of them
+(the inventory's `access.yaml` over the device model's derived addresses, or a running lab's
+lab.json) and `classify`, which turns anything raised while connecting into one
+`ConnectFailure` and a one-line message naming the device, its address and port. The full
+exception goes to a log the caller keeps; the terminal gets the line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import errno
+import socket
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+DEFAULT_PORT = 22
+DEFAULT_DEVICE_TYPE = "cisco_xe"
+DEFAULT_USERNAME_ENV = "ESTATE_SSH_USERNAME"
+DEFAULT_TRAIN = "17."
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class DeviceAccess:
+    """One device's way in. Field order keeps `Endpoint(hostname, host, port, site_id, role)`
+    working (fetch's old name for it); pass the rest by keyword."""
+
     hostname: str
     host: str
-    port: int = 22
-    device_type: str = "cisco_xe"
-    username_env: str = "ESTATE_SSH_USERNAME"
-    jump_host: str | None = None
-    platform: str = ""
-    software_train: str = ""
+    port: int = DEFAULT_PORT
     site_id: str | None = None
     role: str = ""
+    device_type: str = DEFAULT_DEVICE_TYPE
+    username_env: str = DEFAULT_USERNAME_ENV
+    jump_host: str | None = None  # [user@]host[:port], reached with OpenSSH (ssh -W)
+    platform: str = ""  # model family expected, e.g. "C9300"; "" = not checked
+    software_train: str = ""  # version prefix expected, e.g. "17."; "" = not checked
+
+    @property
+    def where(self) -> str:
+        via = f" via {self.jump_host}" if self.jump_host else ""
+        return f"{self.hostname} ({self.host}:{self.port}{via})"
 
 
 class ConnectFailure(StrEnum):
-    AUTH_FAILED = "auth failed"
-    ENABLE_FAILED = "enable failed"
-    REFUSED = "connection refused"
+    AUTH_FAILED = "auth-failed"
+    ENABLE_FAILED = "enable-failed"
+    REFUSED = "refused"
     TIMEOUT = "timeout"
-    HOST_KEY_UNKNOWN = "host key unknown"
-    HOST_KEY_CHANGED = "host key changed"
+    HOST_KEY_UNKNOWN = "host-key-unknown"
+    HOST_KEY_CHANGED = "host-key-changed"
     UNREACHABLE = "unreachable"
-    PROTOCOL = "protocol error"
+    PROTOCOL = "protocol"
+
+
+class EnableError(Exception):
+    """Privileged EXEC refused (wrong enable secret); raised by `fetch.connect`."""
+
+
+def model_family(model: str) -> str:
+    """`C9300-48P` → `C9300`, `C9800-40` → `C9800`: what a platform check compares."""
+    return model.split("-", 1)[0].upper()
 
 
 def access_for(inventory: Any, env: str, hostnames: Iterable[str]) -> dict[str, DeviceAccess]:
-    """Access settings of each named device from the inventory (environment defaults, then
-    per-device overrides)."""
-    raise NotImplementedError
+    """Access settings of each named device of `env`: the device model's management address
+    and switch model, then the environment's defaults and the device's own entry of
+    `access.yaml`. A name the environment does not hold is left out (the caller reports it)."""
+    from estate.device_model import Role, build_site, wlc_hostname
+
+    wanted = set(hostnames)
+    derived: dict[str, DeviceAccess] = {}
+    for site in inventory.env_sites(env):
+        for switch in build_site(inventory, env, site).switches:
+            if switch.hostname in wanted:
+                derived[switch.hostname] = DeviceAccess(
+                    switch.hostname, str(switch.mgmt_ip), DEFAULT_PORT, switch.site_id, switch.role.value,
+                    platform=model_family(switch.model), software_train=DEFAULT_TRAIN)
+    wlc = wlc_hostname(inventory, env)
+    if wlc in wanted:
+        derived[wlc] = DeviceAccess(wlc, str(inventory.estate.services.wlc_addresses[0]), DEFAULT_PORT, None,
+                                    Role.WLC_GLOBAL.value, platform=model_family(inventory.estate.models.wlc),
+                                    software_train=DEFAULT_TRAIN)
+    settings = getattr(inventory, "access", None)
+    if settings is None:
+        return derived
+    return {name: settings.apply(env, access) for name, access in derived.items()}
 
 
 def access_from_lab(state_dir: Path, hostnames: Iterable[str]) -> dict[str, DeviceAccess]:
-    """Where the lab in `state_dir` serves each named device (from its lab.json)."""
-    raise NotImplementedError
+    """Where the lab in `state_dir` serves each named device (from its lab.json); raises
+    `LabError` when no lab runs there or its state cannot be read."""
+    from estate.lab.state import LabError, read_state
+
+    state = read_state(state_dir)
+    if state is None:
+        raise LabError(f"no lab running from {state_dir} (start one with `estate lab up`)")
+    found: dict[str, DeviceAccess] = {}
+    for name in hostnames:
+        device = state.devices.get(name)
+        if device is not None:
+            found[name] = DeviceAccess(name, str(device.host), device.port, device.site_id, device.role,
+                                       username_env=DEFAULT_USERNAME_ENV)
+    return found
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _first_line(exc: BaseException) -> str:
+    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    return text or type(exc).__name__
 
 
 def classify(exc: BaseException, access: DeviceAccess) -> tuple[ConnectFailure, str]:
     """(outcome, one-line message naming device, address and port), never a traceback."""
-    raise NotImplementedError
+    kind, what = _kind(exc, access)
+    return kind, f"{access.where}: {what}"
+
+
+def _kind(exc: BaseException, access: DeviceAccess) -> tuple[ConnectFailure, str]:  # noqa: PLR0911 - one per outcome
+    from netmiko import NetmikoAuthenticationException, NetmikoTimeoutException
+    from paramiko.ssh_exception import (  # type: ignore[import-untyped]
+        AuthenticationException,
+        BadHostKeyException,
+        NoValidConnectionsError,
+    )
+
+    chain = list(_chain(exc))
+    text = " ".join(str(e) for e in chain)
+    if any(isinstance(e, EnableError) for e in chain):
+        return ConnectFailure.ENABLE_FAILED, ("logged in, but privileged EXEC was refused: "
+                                              "check ESTATE_ENABLE_SECRET")
+    if any(isinstance(e, BadHostKeyException) for e in chain) or ("Host key" in text and "does not match" in text):
+        return ConnectFailure.HOST_KEY_CHANGED, ("the device's host key differs from known_hosts (refused: "
+                                                 "a replaced device, or someone in the path); remove the old "
+                                                 "entry only once you know which")
+    if "not found in known_hosts" in text:
+        return ConnectFailure.HOST_KEY_UNKNOWN, ("host key not in known_hosts (refused); add it, or use "
+                                                 "--trust-on-first-use once")
+    if any(isinstance(e, NetmikoAuthenticationException | AuthenticationException) for e in chain):
+        return ConnectFailure.AUTH_FAILED, (f"authentication failed: check {access.username_env} and "
+                                            "ESTATE_SSH_PASSWORD")
+    for e in chain:
+        if isinstance(e, ConnectionRefusedError) or (isinstance(e, NoValidConnectionsError)
+                                                     and "refused" in str(e).lower()):
+            return ConnectFailure.REFUSED, "connection refused (nothing listens on that port)"
+        if isinstance(e, socket.gaierror):
+            return ConnectFailure.UNREACHABLE, f"the name {access.host} does not resolve"
+        if isinstance(e, OSError) and e.errno in {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EADDRNOTAVAIL}:
+            return ConnectFailure.UNREACHABLE, f"no route to the device ({e.strerror or _first_line(e)})"
+        if isinstance(e, TimeoutError | socket.timeout):
+            return ConnectFailure.TIMEOUT, "no answer in time (a firewall, or the device is down)"
+    if "DNS failure" in text or "not resolvable" in text:
+        return ConnectFailure.UNREACHABLE, f"the name {access.host} does not resolve"
+    if any(isinstance(e, NetmikoTimeoutException) for e in chain):
+        return ConnectFailure.TIMEOUT, f"timed out: {_first_line(exc)}"
+    return ConnectFailure.PROTOCOL, f"the SSH session failed: {type(exc).__name__}: {_first_line(exc)}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from estate.inventory.access import AccessFile
 from estate.inventory.models import Environment, EstateFile, Site
 from estate.problems import did_you_mean_id
 
@@ -32,6 +33,7 @@ class Inventory:
     root: Path
     estate: EstateFile
     sites: dict[str, Site]  # by site id, sorted
+    access: AccessFile = field(default_factory=AccessFile)  # access.yaml (empty when absent)
     # derived site models by (environment, site id): validation builds every one of them, so
     # render reuses them instead of building twice (init=False: a replaced copy starts empty)
     model_cache: dict[tuple[str, str], Any] = field(default_factory=dict, init=False, compare=False, repr=False)

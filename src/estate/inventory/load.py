@@ -3,7 +3,8 @@
 Layout of an inventory folder:
 - `estate.yaml`: standards and environments (`EstateFile`);
 - `sites.csv`: one row per site, the columns of `Site` except the override-only ones;
-- `sites/<SITE-ID>.yaml`: optional per-site overrides of any `Site` field but `site_id`.
+- `sites/<SITE-ID>.yaml`: optional per-site overrides of any `Site` field but `site_id`;
+- `access.yaml`: optional; how devices are reached (`estate.inventory.access`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from estate.inventory.access import ACCESS_FILE, AccessFile, validate_access
 from estate.inventory.models import EstateFile, Site
 from estate.inventory.partial import EstateParts, salvage
 from estate.inventory.source_errors import dotted, hint, message, source_loc
@@ -69,6 +71,8 @@ class RawEstate:
     problems: list[Problem]
     sites_readable: bool  # False when sites.csv is missing or its header is wrong
     rejected: dict[str, SiteFacts]  # rows that failed their own validation: what did validate
+    access: AccessFile | None = None  # None when access.yaml is absent or invalid
+    access_doc: YamlDocument | None = None
 
 
 def read_inventory(root: Path) -> RawEstate:
@@ -77,7 +81,23 @@ def read_inventory(root: Path) -> RawEstate:
     sites, lines, readable, rejected = _read_sites(root, problems)
     if readable:
         _apply_overrides(root, sites, lines, problems)
-    return RawEstate(estate, parts, doc, sites, lines, problems, readable, rejected)
+    access, access_doc = _read_access(root, problems)
+    return RawEstate(estate, parts, doc, sites, lines, problems, readable, rejected, access, access_doc)
+
+
+def _read_access(root: Path, problems: list[Problem]) -> tuple[AccessFile | None, YamlDocument | None]:
+    path = root / ACCESS_FILE
+    if not path.exists():
+        return AccessFile(), None
+    text = _read_text(path, ACCESS_FILE, problems, MAX_YAML_BYTES)
+    if text is None:
+        return None, None
+    try:
+        doc = parse_yaml(text)
+    except YamlSyntaxError as exc:
+        problems.append(Problem(ACCESS_FILE, str(exc), line=exc.line, hint=exc.hint))
+        return None, None
+    return validate_access(doc, problems), doc
 
 
 def _read_text(path: Path, label: str, problems: list[Problem], limit: int, site: str | None = None) -> str | None:
