@@ -109,12 +109,20 @@ def access_from_lab(state_dir: Path, hostnames: Iterable[str]) -> dict[str, Devi
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, what it was raised from or during, and the per-address errors paramiko
+    folds into one `NoValidConnectionsError` (netmiko wraps that in its timeout exception)."""
     seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
         seen.add(id(current))
         yield current
-        current = current.__cause__ or current.__context__
+        pending += [e for e in (getattr(current, "errors", None) or {}).values() if isinstance(e, BaseException)]
+        following = current.__cause__ or current.__context__
+        if following is not None:
+            pending.append(following)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -133,7 +141,6 @@ def _kind(exc: BaseException, access: DeviceAccess) -> tuple[ConnectFailure, str
     from paramiko.ssh_exception import (  # type: ignore[import-untyped]
         AuthenticationException,
         BadHostKeyException,
-        NoValidConnectionsError,
     )
 
     chain = list(_chain(exc))
@@ -152,8 +159,7 @@ def _kind(exc: BaseException, access: DeviceAccess) -> tuple[ConnectFailure, str
         return ConnectFailure.AUTH_FAILED, (f"authentication failed: check {access.username_env} and "
                                             "ESTATE_SSH_PASSWORD")
     for e in chain:
-        if isinstance(e, ConnectionRefusedError) or (isinstance(e, NoValidConnectionsError)
-                                                     and "refused" in str(e).lower()):
+        if isinstance(e, ConnectionRefusedError) or (isinstance(e, OSError) and e.errno == errno.ECONNREFUSED):
             return ConnectFailure.REFUSED, "connection refused (nothing listens on that port)"
         if isinstance(e, socket.gaierror):
             return ConnectFailure.UNREACHABLE, f"the name {access.host} does not resolve"

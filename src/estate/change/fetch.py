@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 import socket
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-if TYPE_CHECKING:
-    from estate.lab.state import LabState
+from estate.change.connections import ConnectFailure, DeviceAccess, EnableError, access_from_lab, classify
 
 ENV_USERNAME = "ESTATE_SSH_USERNAME"
 ENV_PASSWORD = "ESTATE_SSH_PASSWORD"  # noqa: S105 - the variable's name
@@ -59,13 +59,7 @@ def credentials_from_env(environ: Mapping[str, str] | None = None) -> Credential
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    hostname: str
-    host: str
-    port: int = SSH_PORT
-    site_id: str | None = None
-    role: str = ""
+Endpoint = DeviceAccess  # the old name: one access model for fetch, review and push
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +86,7 @@ class FetchResult:
     attempts: int = 0
     seconds: float = 0.0
     source: str = "ssh"
+    failure: ConnectFailure | None = None
 
     @property
     def ok(self) -> bool:
@@ -104,42 +99,22 @@ class _Counter:
 
 
 def endpoints_from_lab(lab_dir: Path, hostnames: Iterable[str]) -> dict[str, Endpoint]:
-    """Where the lab in `lab_dir` serves each device (from its lab.json)."""
-    state = _lab_state(lab_dir)
-    if state is None:
-        raise FetchError(f"no lab running from {lab_dir} (start one with `estate lab up`)")
-    found: dict[str, Endpoint] = {}
-    for name in hostnames:
-        device = state.devices.get(name)
-        if device is not None:
-            found[name] = Endpoint(name, str(device.host), device.port, device.site_id, device.role)
-    return found
-
-
-def _lab_state(lab_dir: Path) -> LabState | None:
-    """The lab's lab.json; a damaged one is a `FetchError` the CLI reports as a user error."""
-    from estate.lab.state import LabError, read_state
+    """Kept for callers not yet handed endpoints by the CLI: `connections.access_from_lab`."""
+    from estate.lab.state import LabError
 
     try:
-        return read_state(lab_dir)
+        return access_from_lab(lab_dir, hostnames)
     except LabError as exc:
         raise FetchError(str(exc)) from exc
 
 
-def lab_known_hosts(lab_dir: Path) -> Path:
-    state = _lab_state(lab_dir)
-    if state is None:
-        raise FetchError(f"no lab running from {lab_dir}")
-    return state.known_hosts
-
-
 def netmiko_params(endpoint: Endpoint, credentials: Credentials, settings: ConnectSettings) -> dict[str, Any]:
     known = settings.known_hosts
-    return {
-        "device_type": "cisco_xe",
+    params: dict[str, Any] = {
+        "device_type": endpoint.device_type,
         "host": endpoint.host,
         "port": endpoint.port,
-        "username": credentials.username,
+        "username": os.environ.get(endpoint.username_env) or credentials.username,
         "password": credentials.password.get_secret_value(),
         "secret": credentials.secret.get_secret_value(),
         # RejectPolicy unless TOFU; paramiko refuses a *changed* known key under either policy
@@ -155,6 +130,28 @@ def netmiko_params(endpoint: Endpoint, credentials: Credentials, settings: Conne
         "read_timeout_override": settings.read_timeout,
         "fast_cli": True,
     }
+    if endpoint.jump_host:
+        params["sock"] = jump_sock(endpoint, settings)
+    return params
+
+
+def jump_sock(endpoint: Endpoint, settings: ConnectSettings) -> Any:
+    """A channel to the device through its jump host, opened by OpenSSH (`ssh -W`): the user's
+    keys, agent, known_hosts and ssh_config apply to the jump host as they do by hand. The
+    jump host string was validated (`[user@]host[:port]`, no leading dash), and the command is
+    an argument list, so nothing in it reaches a shell."""
+    import paramiko  # type: ignore[import-untyped]
+
+    assert endpoint.jump_host is not None
+    target, _, port = endpoint.jump_host.rpartition(":") if not endpoint.jump_host.endswith("]") else ("", "", "")
+    if not target or not port.isdigit():
+        target, port = endpoint.jump_host, ""
+    command = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={max(1, int(settings.conn_timeout))}"]
+    if port:
+        command += ["-p", port]
+    host = f"[{endpoint.host}]" if ":" in endpoint.host else endpoint.host
+    command += ["-W", f"{host}:{endpoint.port}", "--", target]
+    return paramiko.ProxyCommand(" ".join(shlex.quote(part) for part in command))
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -163,7 +160,7 @@ def _retryable(exc: BaseException) -> bool:
     from netmiko import NetmikoAuthenticationException, NetmikoTimeoutException
     from paramiko.ssh_exception import BadHostKeyException, SSHException  # type: ignore[import-untyped]
 
-    if isinstance(exc, NetmikoAuthenticationException | BadHostKeyException) or _host_key_problem(exc):
+    if isinstance(exc, NetmikoAuthenticationException | BadHostKeyException | EnableError) or _host_key_problem(exc):
         return False
     return isinstance(exc, NetmikoTimeoutException | SSHException | OSError | EOFError)
 
@@ -178,29 +175,17 @@ def _host_key_problem(exc: BaseException) -> str | None:
     return None
 
 
-def describe_error(exc: BaseException) -> str:
-    from netmiko import NetmikoAuthenticationException, NetmikoTimeoutException
-    from paramiko.ssh_exception import BadHostKeyException
-
-    if isinstance(exc, BadHostKeyException) or _host_key_problem(exc) == "changed":
-        return "host key mismatch: the device's key differs from known_hosts (refused)"
-    if isinstance(exc, NetmikoAuthenticationException):
-        return "authentication failed"
-    if _host_key_problem(exc) == "unknown":
-        return "unknown host key: not in known_hosts (use --trust-on-first-use to accept it)"
-    if isinstance(exc, NetmikoTimeoutException):
-        return f"timeout: {str(exc).splitlines()[0] if str(exc) else 'no answer'}"
-    if isinstance(exc, ConnectionRefusedError) or "refused" in str(exc).lower():
-        return "connection refused"
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text}".rstrip(": ")
+def describe_error(exc: BaseException, endpoint: Endpoint | None = None) -> str:
+    """One line for a failure, without the device's name (callers name it): see `classify`."""
+    kind, text = classify(exc, endpoint or DeviceAccess("device", "?"))
+    return f"{kind}: {text.split(': ', 1)[1]}" if endpoint is None else f"{kind}: {text}"
 
 
 def _remember_key(connection: Any, endpoint: Endpoint, known_hosts: Path | None) -> None:
     """Trust on first use: append the device's key to known_hosts if it is not there yet."""
     if known_hosts is None:
         return
-    import paramiko  # type: ignore[import-untyped]
+    import paramiko
 
     key = connection.remote_conn.get_transport().get_remote_server_key()
     name = endpoint.host if endpoint.port == SSH_PORT else f"[{endpoint.host}]:{endpoint.port}"
@@ -268,12 +253,24 @@ def connect(endpoint: Endpoint, credentials: Credentials, settings: ConnectSetti
                 connection = ConnectHandler(**params)
             if settings.trust_on_first_use:
                 _remember_key(connection, endpoint, settings.known_hosts)
-            connection.enable()
+            _enable(connection)
             return connection, attempt
         except Exception as exc:
             if attempt > settings.retries or not _retryable(exc):
                 raise
             time.sleep(settings.retry_delay)
+
+
+def _enable(connection: Any) -> None:
+    """Privileged EXEC, or `EnableError` (a wrong enable secret is not "unreachable")."""
+    try:
+        connection.enable()
+    except Exception as exc:
+        connection.disconnect()
+        raise EnableError(str(exc).splitlines()[0] if str(exc) else "enable refused") from exc
+    if not connection.check_enable_mode():
+        connection.disconnect()
+        raise EnableError("still at the user EXEC prompt after `enable`")
 
 
 def show_running(connection: Any, settings: ConnectSettings) -> str:
@@ -334,8 +331,10 @@ def fetch_running(
         host = nornir.inventory.hosts[name]
         result = multi[0]
         if result.failed or result.result is None:
-            error = describe_error(result.exception) if result.exception else "failed"
-            results[name] = FetchResult(name, None, error, settings.retries + 1)
+            failure, error = None, "failed"
+            if result.exception is not None:
+                failure, error = classify(result.exception, host.data["endpoint"])
+            results[name] = FetchResult(name, None, error, settings.retries + 1, failure=failure)
         else:
             results[name] = FetchResult(name, str(result.result), None, host.data.get("attempts", 1),
                                         host.data.get("seconds", 0.0))

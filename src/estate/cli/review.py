@@ -71,7 +71,7 @@ def add_parser(subparsers: Any) -> None:
 
 def context(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, SecretBook, Any]:
     """(inventory, selection, credentials, connect settings, secret values, risk settings)."""
-    from estate.change.fetch import ConnectSettings, FetchError, credentials_from_env, lab_known_hosts
+    from estate.change.fetch import ConnectSettings, FetchError, credentials_from_env
     from estate.change.review import Selection
     from estate.change.risk import RiskSettings
     from estate.inventory.models import VlanRole
@@ -100,6 +100,34 @@ def context(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, SecretBook, A
     if credentials is not None:
         secrets.add_current({k: v for k, v in credentials.values().items() if k not in secrets})
     return inventory, selection, credentials, settings, secrets, RiskSettings(mgmt, args.large_change)
+
+
+def lab_known_hosts(lab_dir: Path) -> Path:
+    """The running lab's known_hosts (the lab is one more source of access settings: the CLI
+    reads it, the change modules are handed what it holds)."""
+    from estate.lab.state import LabError, read_state
+
+    try:
+        state = read_state(lab_dir)
+    except LabError as exc:
+        raise UserError(str(exc)) from exc
+    if state is None:
+        raise UserError(f"no lab running from {lab_dir} (start one with `estate lab up`)")
+    return state.known_hosts
+
+
+def device_access(inventory: Any, args: argparse.Namespace, hostnames: Any) -> dict[str, Any]:
+    """Where each device is reached: the lab's endpoints with --lab, else the inventory's
+    access settings (access.yaml over the derived management addresses)."""
+    from estate.change.connections import access_for, access_from_lab
+    from estate.lab.state import LabError
+
+    if args.lab:
+        try:
+            return access_from_lab(args.lab_dir, hostnames)
+        except LabError as exc:
+            raise UserError(str(exc)) from exc
+    return access_for(inventory, args.env, hostnames)
 
 
 def check_devices(inventory: Any, env: str, sites: list[str] | None, devices: list[str] | None) -> None:
