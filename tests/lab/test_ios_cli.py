@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from estate.lab.config_tree import canonical_config
+from estate.lab.faults import Faults
 from estate.lab.ios_cli import INVALID_INPUT, CliSession, DeviceState
 from tests.lab.conftest import SECRET, sample_config
 
@@ -85,8 +86,10 @@ def test_show_running_config_prints_held_config(cli: CliSession, device: DeviceS
 
 
 def test_running_config_is_canonical(device: DeviceState) -> None:
-    assert device.running_config() == canonical_config(sample_config("sw1"))
-    assert canonical_config(device.running_config()) == device.running_config()
+    assert device.stored_config() == canonical_config(sample_config("sw1"))
+    assert canonical_config(device.stored_config()) == device.stored_config()
+    user = "snmp-server user estate estate v3 auth sha AUTHKEY priv aes 128 PRIVKEY\n"
+    assert device.running_config() == device.stored_config().replace(user, "")
 
 
 def test_remediation_lines_apply(cli: CliSession, device: DeviceState) -> None:
@@ -217,7 +220,8 @@ def test_write_memory_and_copy_save_startup(cli: CliSession, device: DeviceState
 
 def test_show_version_and_clock(cli: CliSession) -> None:
     version = cli.handle_line("show version").text
-    assert "Cisco IOS XE Software, Version 17.9.4a" in version
+    assert "Cisco IOS XE Software, Version 17.09.04a\r\n" in version
+    assert "(CAT9K_IOSXE), Version 17.9.4a, RELEASE SOFTWARE (fc3)" in version
     assert "Model Number                       : C9300-48P" in version
     assert " UTC " in cli.handle_line("show clock").text
 
@@ -229,7 +233,7 @@ def test_show_pipe_include(cli: CliSession) -> None:
 
 
 def test_reject_hook_refuses_line(device: DeviceState) -> None:
-    cli = CliSession(device, reject=lambda line: line.startswith("ntp"))
+    cli = CliSession(device, faults=lambda: Faults(reject_lines=("ntp .*",)))
     out = configure(cli, "ntp server 10.3.3.3")
     assert INVALID_INPUT in out
     assert "10.3.3.3" not in device.running_config()

@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from estate.cli.main import main
 from estate.lab.control import Down, lab_down, lab_status, lab_up
+from estate.lab.encryption import type6
 from estate.lab.ownership import process_start
 from estate.lab.state import LAB_JSON, LabError, LabState, read_state, state_folder
 from estate.secrets import ENV_PREFIX, SECRET_NAMES
@@ -242,7 +243,9 @@ def test_lab_of_an_environment_keeps_placeholders_on_disk(tmp_path: Path, secret
         conn.enable()
         running = conn.send_command("show running-config")
         conn.disconnect()
-        assert f"key 6 {VALUES['TACACS_KEY']}" in running and "${" not in running, name
+        # rendered `key 0 ${TACACS_KEY}`; the device holds it encrypted with its own master key
+        assert f"key 6 {type6(name, VALUES['TACACS_KEY'])}" in running and "${" not in running, name
+        assert VALUES["TACACS_KEY"] not in running
         capsys.readouterr()
         assert main(["review", "--env", "dev", "--lab", "--lab-dir", str(state_dir), "--site", "MPS-0042",
                      "--format", "json", "--detail"]) == 0

@@ -246,9 +246,13 @@ class ConfigTree:
     def copy(self) -> ConfigTree:
         return ConfigTree([node.copy() for node in self.nodes])
 
-    def render(self) -> str:
+    def render(self, hide: tuple[str, ...] = ()) -> str:
+        """The config as ``show running-config`` prints it; top-level lines starting with one
+        of ``hide`` are held but not shown (IOS's write-only lines)."""
         out: list[str] = []
         for node in self.nodes:
+            if hide and node.text.startswith(hide):
+                continue
             section = node.raw is not None or bool(node.children) or _is_header(node.text)
             if section and out and out[-1] != "!":
                 out.append("!")

@@ -112,6 +112,7 @@ def lab_device_specs(
                 model=models.get(hostname, inventory.estate.models.wlc),
                 config_text=wlc_drift(intended) if wlc else brownfield_config(intended, hostname),
                 port=port,
+                master_key=True,  # devices in service: the one-off master-key step is done
             )
         )
     return specs

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from estate.lab.config_tree import ConfigTree, banner_parts, words
+from estate.lab import archive, operational
+from estate.lab.config_tree import ConfigTree, Node, banner_parts, words
+from estate.lab.encryption import HIDDEN_PREFIXES, encrypt_words, is_master_key, strip_master_key
+from estate.lab.faults import DropAfterChange, Faults
 from estate.lab.modes import (
     CLAIMED_WORDS,
     GLOBAL_KEYWORDS,
@@ -30,43 +33,142 @@ from estate.lab.modes import (
     mode_for,
     normalize_interface,
 )
+from estate.lab.platform import DEFAULT_SOFTWARE, show_version
 
-IOS_VERSION = "17.9.4a"
+IOS_VERSION = DEFAULT_SOFTWARE
 CONFIG_BANNER = "Enter configuration commands, one per line.  End with CNTL/Z."
 INVALID_INPUT = "% Invalid input detected at '^' marker."
 INCOMPLETE = "% Incomplete command."
+DEFAULT_VLAN = "%Default VLAN 1 may not be deleted."
 
 
 class DeviceState:
-    """Everything a device remembers across sessions. Guard edits with :attr:`lock`."""
+    """Everything a device remembers across sessions. Guard edits with :attr:`lock`.
 
-    def __init__(self, hostname: str, model: str, config_text: str, enable_secret: str) -> None:
+    ``peers`` (hostname → device, the lab's other devices) lets operational ``show`` commands
+    see the far end of a link; ``clock`` and ``minute_seconds`` drive the revert timer.
+    """
+
+    def __init__(
+        self,
+        hostname: str,
+        model: str,
+        config_text: str,
+        enable_secret: str,
+        *,
+        software: str | None = None,
+        extra_aps: tuple[str, ...] = (),
+        master_key: bool = False,
+    ) -> None:
         self.default_hostname = hostname
         self.model = model
+        self.software = software or DEFAULT_SOFTWARE
         self.enable_secret = enable_secret
-        self.running = ConfigTree.parse(config_text)
+        self.master_key = master_key
+        self.running = self._parse(config_text)
         self.startup = self.running.copy()
         self.booted_at = time.time()
         self.lock = threading.RLock()
         digest = hashlib.sha256(hostname.encode()).hexdigest().upper()
         self.serial = "FOC" + digest[:8]
         self.mac = ".".join(digest[i : i + 4].lower() for i in (8, 12, 16))
+        self.clock: Callable[[], float] = time.monotonic
+        self.minute_seconds = 60.0
+        self.pending: archive.PendingRevert | None = None
+        self.archive_count = 0
+        self.peers: dict[str, DeviceState] = {}
+        self.extra_aps = extra_aps
+        self.drop_fault: DropAfterChange | None = None
+        self.drop_baseline: str | None = None
+        self.reported: tuple[str | None, str | None] = (None, None)
+        self.cut: tuple[tuple[str, ...], str] | None = None
+
+    def _parse(self, text: str) -> ConfigTree:
+        text, has_key = strip_master_key(text)
+        self.master_key = self.master_key or has_key
+        tree = ConfigTree.parse(text)
+        if self.master_key and tree.find(["password encryption aes"]) is not None:
+            encrypt_tree(tree.nodes, self.default_hostname)  # as if each line had been typed
+        return tree
 
     @property
     def hostname(self) -> str:
         return self.running.hostname() or self.default_hostname
 
+    @property
+    def shown_model(self) -> str:
+        return self.reported[0] or self.model
+
+    @property
+    def shown_software(self) -> str:
+        return self.reported[1] or self.software
+
     def running_config(self) -> str:
+        """What ``show running-config`` prints (write-only lines left out)."""
         with self.lock:
+            self.tick()
+            return self.running.render(hide=HIDDEN_PREFIXES)
+
+    def stored_config(self) -> str:
+        """Everything the device holds, including lines it never shows."""
+        with self.lock:
+            self.tick()
             return self.running.render()
 
     def startup_config(self) -> str:
         with self.lock:
-            return self.startup.render()
+            return self.startup.render(hide=HIDDEN_PREFIXES)
 
     def set_running_config(self, text: str) -> None:
         with self.lock:
-            self.running = ConfigTree.parse(text)
+            self.running = self._parse(text)
+
+    def tick(self) -> bool:
+        """Carry out a revert whose timer has run out; True if one happened."""
+        with self.lock:
+            if self.pending is not None and self.clock() >= self.pending.deadline:
+                self.revert()
+                return True
+            return False
+
+    def revert(self) -> None:
+        """Put back the running config of the pending Rollback Confirmed Change."""
+        with self.lock:
+            if self.pending is not None:
+                self.running, self.pending = self.pending.snapshot, None
+
+    def encrypts(self) -> bool:
+        return self.master_key and self.running.find(["password encryption aes"]) is not None
+
+    def arm_drop(self, fault: DropAfterChange | None) -> None:
+        with self.lock:
+            if fault != self.drop_fault:
+                self.drop_fault, self.drop_baseline = fault, None
+
+    def dropped_active(self) -> bool:
+        """A change has been made since the drop fault was armed, and it is still in place."""
+        return self.drop_baseline is not None and self.running.render() != self.drop_baseline
+
+    def dropped_ports(self) -> frozenset[str]:
+        fault = self.drop_fault
+        if fault is None or fault.member is None or not self.dropped_active():
+            return frozenset()
+        return frozenset({normalize_interface(fault.member) or fault.member})
+
+    def management_cut(self) -> bool:
+        """The ``cut_management_after`` line's effect is still in the running config."""
+        with self.lock:
+            self.tick()
+            if self.cut is None:
+                return False
+            path, line = self.cut
+            parts = words(line)
+            held = self.running.find([*path, line]) is not None
+            if parts[0] == "no" and len(parts) > 1:  # a removal holds while the removed line stays away
+                held = held or self.running.find([*path, " ".join(parts[1:])]) is None
+            if not held:
+                self.cut = None
+            return held
 
     def set_startup_config(self, text: str) -> None:
         with self.lock:
@@ -87,6 +189,8 @@ class Reply:
     text: str
     close: bool = False
     config_line: bool = False
+    hang: bool = False
+    """The management path is cut: nothing more is sent on this session."""
 
 
 @dataclass
@@ -117,11 +221,16 @@ class CliSession:
     """One interactive shell on a device: call :meth:`handle_line` with each line typed."""
 
     device: DeviceState
-    reject: Callable[[str], bool] = field(default=lambda _line: False)
+    faults: Callable[[], Faults] = field(default=Faults)
+    user: str = "estate"
     privileged: bool = False
     configuring: bool = False
     frames: list[_Frame] = field(default_factory=list)
     config_lines: int = 0
+    changed: bool = False
+    """A config line has been applied in this session."""
+    _refused: bool = False
+    _line: str = ""
     _pending: _Pending | None = None
     _pending_text: str = ""
     _closing: bool = False
@@ -149,6 +258,7 @@ class CliSession:
 
     def handle_line(self, line: str) -> Reply:
         with self.device.lock:
+            self.device.tick()
             return self._dispatch(line.rstrip("\r\n"))
 
     def _dispatch(self, line: str) -> Reply:
@@ -169,8 +279,13 @@ class CliSession:
         return Reply(text + self.prompt(), config_line=config_line)
 
     def _invalid(self, line: str, column: int, config_line: bool = False) -> Reply:
+        self._refused = True
         caret = " " * (len(self.prompt()) + column) + "^"
         return self._reply(caret, INVALID_INPUT + "\n", config_line=config_line)
+
+    def invalid_word(self, index: int) -> str:
+        """The caret and message for the ``index``-th word of the EXEC line being run."""
+        return " " * (len(self.prompt()) + _word_column(self._line, index)) + "^\n" + INVALID_INPUT + "\n"
 
     def _answer_secret(self, line: str) -> Reply:
         self._pending = None
@@ -187,6 +302,7 @@ class CliSession:
         return self._reply("Building configuration...", "[OK]")
 
     def _exec_line(self, line: str) -> Reply:
+        self._line = line
         command, _, pipe = line.partition(" | ")
         parts = words(command)
         if not parts:
@@ -211,11 +327,45 @@ class CliSession:
         control = self._config_control(stripped, parts)
         if control is not None:
             return control
+        if self.frames and self.device.running.children_at([f.header for f in self.frames]) is None:
+            self.frames.clear()  # a revert took the section away under this session
+        faults = self.faults()
         level = self._level_for(line, parts)
-        if level < 0 or self.reject(stripped):
+        if level < 0 or faults.rejects(stripped):
             return self._invalid(line, _word_column(line, 0), config_line=True)
+        custom = faults.rejection(stripped)
+        if custom is not None:
+            return self._reply(custom, config_line=True)
         del self.frames[level:]
-        return self._apply(line, parts)
+        return self._after_apply(stripped, faults, self._apply_tracked(line, parts))
+
+    def _apply_tracked(self, line: str, parts: list[str]) -> Reply:
+        device = self.device
+        armed = device.drop_fault is not None and device.drop_baseline is None
+        before = device.running.render() if armed else ""
+        self._refused = False
+        reply = self._apply(line, parts)
+        if not self._refused:
+            self.changed = True
+            if armed and device.running.render() != before:
+                device.drop_baseline = before
+        return reply
+
+    def _after_apply(self, stripped: str, faults: Faults, reply: Reply) -> Reply:
+        """Faults that act once a line has been applied."""
+        if self._refused:
+            return reply
+        if faults.cuts_after(stripped):
+            path = tuple(frame.header for frame in self.frames)
+            if self.frames and self.frames[-1].header == " ".join(words(stripped)):
+                path = path[:-1]  # the line opened a section: its effect is the section itself
+            self.device.cut = (path, " ".join(words(stripped)))
+            return Reply("", config_line=True, hang=True)
+        if faults.exits_after(stripped):
+            self.configuring = False
+            self.frames.clear()
+            return self._reply(config_line=True)
+        return reply
 
     def _config_control(self, stripped: str, parts: list[str]) -> Reply | None:
         """``end``, Ctrl-Z, ``exit`` and ``do``: lines that move between modes."""
@@ -250,15 +400,23 @@ class CliSession:
         return 0 if parts[0].lower() in GLOBAL_KEYWORDS else -1
 
     def _apply(self, line: str, parts: list[str]) -> Reply:
-        tree = self.device.running
         path = [frame.header for frame in self.frames]
         first = parts[0].lower()
         if first in {"no", "default"}:
             if len(parts) == 1:
+                self._refused = True
                 return self._reply(INCOMPLETE + "\n", config_line=True)
             return self._negate(line, parts, path)
         if not path and first == "banner":
             return self._start_banner(line.strip())
+        if not path and is_master_key(parts):
+            self.device.master_key = True  # kept outside the config, as IOS keeps it
+            return self._reply(config_line=True)
+        return self._add(line, path, encrypt_words(self.device.hostname, parts) if self.device.encrypts() else parts)
+
+    def _add(self, line: str, path: list[str], parts: list[str]) -> Reply:
+        tree = self.device.running
+        first = parts[0].lower()
         stripped = " ".join(parts)
         mode = mode_for(parts, self.frames[-1].mode if self.frames else "config")
         existing = tree.find([*path, stripped])
@@ -294,6 +452,12 @@ class CliSession:
     def _negate(self, line: str, parts: list[str], path: list[str]) -> Reply:
         tree = self.device.running
         verb, target = parts[0].lower(), parts[1:]
+        if not path and verb == "no" and target[0].lower() == "vlan" and len(target) > 1 and _has_vlan_1(target[1]):
+            self._refused = True
+            return self._reply(DEFAULT_VLAN, config_line=True)
+        if not path and verb == "no" and is_master_key(target):
+            self.device.master_key = False
+            return self._reply(config_line=True)
         if target[0].lower() == "interface" and len(target) > 1:
             name = normalize_interface(" ".join(target[1:]))
             if name is None:
@@ -342,6 +506,22 @@ class CliSession:
 
     def close(self) -> None:
         self._closing = True
+
+
+def encrypt_tree(nodes: list[Node], hostname: str) -> None:
+    for node in nodes:
+        if node.raw is None:
+            node.text = " ".join(encrypt_words(hostname, words(node.text)))
+            encrypt_tree(node.children, hostname)
+
+
+def _has_vlan_1(vlans: str) -> bool:
+    """Whether a VLAN list such as ``1``, ``1-5`` or ``10,1`` includes VLAN 1."""
+    for item in vlans.split(","):
+        low, _, high = item.partition("-")
+        if low.isdigit() and (int(low) == 1 or (high.isdigit() and int(low) <= 1 <= int(high))):
+            return True
+    return False
 
 
 def _physical_header(text: str) -> bool:
@@ -430,13 +610,13 @@ def _show_running(session: CliSession, args: list[str]) -> str | None:
             return INVALID_INPUT
         body = ConfigTree([node]).render()
     else:
-        body = tree.render()
+        body = tree.render(hide=HIDDEN_PREFIXES)
     size = len(body) + len("end\n")
     return f"Building configuration...\n\nCurrent configuration : {size} bytes\n{body}end\n"
 
 
 def _show_startup(session: CliSession, _args: list[str]) -> str | None:
-    body = session.device.startup.render()
+    body = session.device.startup.render(hide=HIDDEN_PREFIXES)
     if not body:
         return "startup-config is not present"
     return f"Using {len(body) + 4} out of 33554432 bytes\n{body}end\n"
@@ -444,38 +624,8 @@ def _show_startup(session: CliSession, _args: list[str]) -> str | None:
 
 def _show_version(session: CliSession, _args: list[str]) -> str | None:
     device = session.device
-    uptime = int(time.time() - device.booted_at)
-    days, rest = divmod(uptime, 86400)
-    hours, minutes = rest // 3600, rest % 3600 // 60
-    return "\n".join(
-        [
-            f"Cisco IOS XE Software, Version {IOS_VERSION}",
-            "Cisco IOS Software [Cupertino], Catalyst L3 Switch Software (CAT9K_IOSXE), "
-            f"Version {IOS_VERSION}, RELEASE SOFTWARE (fc3)",
-            "Technical Support: http://www.cisco.com/techsupport",
-            "Copyright (c) 1986-2023 by Cisco Systems, Inc.",
-            "Compiled Fri 20-Oct-23 10:44 by mcpre",
-            "",
-            "ROM: IOS-XE ROMMON",
-            "BOOTLDR: System Bootstrap, Version 17.9.1r, RELEASE SOFTWARE (P)",
-            "",
-            f"{device.hostname} uptime is {days} days, {hours} hours, {minutes} minutes",
-            "System returned to ROM by Reload Command",
-            'System image file is "flash:packages.conf"',
-            "Last reload reason: Reload Command",
-            "",
-            f"cisco {device.model} (X86) processor with 1419259K/6147K bytes of memory.",
-            f"Processor board ID {device.serial}",
-            "2048K bytes of non-volatile configuration memory.",
-            "8388608K bytes of physical memory.",
-            "",
-            f"Base Ethernet MAC Address          : {device.mac}",
-            f"Model Number                       : {device.model}",
-            f"System Serial Number               : {device.serial}",
-            "",
-            "Configuration register is 0x102",
-        ]
-    )
+    return show_version(device.hostname, device.shown_model, device.shown_software, device.serial,
+                        time.time() - device.booted_at)
 
 
 def _show_clock(_session: CliSession, _args: list[str]) -> str | None:
@@ -504,8 +654,45 @@ def _terminal(_session: CliSession, _args: list[str]) -> str | None:
     return ""
 
 
-def _configure(session: CliSession, _args: list[str]) -> str | None:
-    return session.enter_config()
+def _configure(session: CliSession, args: list[str]) -> str | None:
+    """``configure terminal`` and ``configure terminal revert timer <minutes>``."""
+    if not args:
+        return session.enter_config()
+    keywords = ("revert", "timer")
+    for index, (keyword, typed) in enumerate(zip(keywords, args, strict=False)):
+        if not keyword.startswith(typed.lower()):
+            return session.invalid_word(2 + index)
+    if len(args) < 3:
+        return INCOMPLETE
+    minutes = archive.minutes_arg(args[2])
+    if minutes is None or len(args) > 3:
+        return session.invalid_word(4 if minutes is None else 5)
+    error = archive.start(session, minutes)
+    return error if error is not None else session.enter_config()
+
+
+def _configure_confirm(session: CliSession, _args: list[str]) -> str | None:
+    return archive.confirm(session.device)
+
+
+def _configure_revert(session: CliSession, args: list[str]) -> str | None:
+    """``configure revert now`` and ``configure revert timer <minutes>``."""
+    if not args:
+        return INCOMPLETE
+    if "now".startswith(args[0].lower()) and len(args) == 1:
+        return archive.revert_now(session.device)
+    if "timer".startswith(args[0].lower()) and len(args) == 2:
+        minutes = archive.minutes_arg(args[1])
+        return session.invalid_word(3) if minutes is None else archive.restart_timer(session.device, minutes)
+    return INCOMPLETE if len(args) == 1 and "timer".startswith(args[0].lower()) else session.invalid_word(2)
+
+
+def _show_rollback_timer(session: CliSession, _args: list[str]) -> str | None:
+    return archive.show_timer(session.device)
+
+
+def _operational(render: Callable[[DeviceState], str]) -> Callable[[CliSession, list[str]], str | None]:
+    return lambda session, _args: render(session.device)
 
 
 def _write(session: CliSession, _args: list[str]) -> str | None:
@@ -532,7 +719,14 @@ EXEC_COMMANDS: tuple[_ExecCommand, ...] = (
     _ExecCommand(("show", "startup-config"), True, False, _show_startup),
     _ExecCommand(("show", "version"), False, False, _show_version),
     _ExecCommand(("show", "clock"), False, False, _show_clock),
-    _ExecCommand(("configure", "terminal"), True, False, _configure),
+    _ExecCommand(("configure", "terminal"), True, True, _configure),
+    _ExecCommand(("configure", "confirm"), True, False, _configure_confirm),
+    _ExecCommand(("configure", "revert"), True, True, _configure_revert),
+    _ExecCommand(("show", "archive", "config", "rollback", "timer"), True, False, _show_rollback_timer),
+    *(
+        _ExecCommand(("show", *keywords), False, False, _operational(render))
+        for keywords, render in operational.SHOW_COMMANDS
+    ),
     _ExecCommand(("write",), True, False, _write),
     _ExecCommand(("write", "memory"), True, False, _write),
     _ExecCommand(("copy", "running-config", "startup-config"), True, False, _copy_run_start),

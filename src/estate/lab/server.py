@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from pathlib import Path
+from typing import Literal
 
 import asyncssh
 
@@ -29,6 +30,10 @@ from estate.secrets import MissingSecretError, resolve
 log = logging.getLogger(__name__)
 
 
+Listening = Literal["ssh", "blackhole", "none"]
+TICK_SECONDS = 0.1
+
+
 @dataclass
 class DeviceRuntime:
     """A served device: its spec, its state, its faults and its listener."""
@@ -39,6 +44,26 @@ class DeviceRuntime:
     faults: Faults = field(default_factory=Faults)
     acceptor: asyncssh.SSHAcceptor | None = None
     connections: set[asyncssh.SSHServerConnection] = field(default_factory=set)
+    listening: Listening = "none"
+    blackhole: asyncio.Server | None = None
+    held: set[asyncio.StreamWriter] = field(default_factory=set)
+    refuse_until: float = 0.0
+    refusal_used: bool = False
+
+    def apply_faults(self) -> None:
+        """Hand the device the faults it acts on itself."""
+        self.state.minute_seconds = self.faults.revert_minute_seconds
+        self.state.arm_drop(self.faults.drop_after_change)
+        shown = self.faults.report_platform
+        self.state.reported = (shown.model, shown.software) if shown is not None else (None, None)
+
+    def wanted(self, now: float) -> Listening:
+        """What should answer on the device's address right now."""
+        if self.faults.refuse_connections or now < self.refuse_until:
+            return "none"
+        if self.state.cut is not None and self.state.management_cut():
+            return "blackhole" if self.faults.cut_management_mode == "blackhole" else "none"
+        return "ssh"
 
     @property
     def host(self) -> IPv4Address:
@@ -76,16 +101,16 @@ class _SshServer(asyncssh.SSHServer):
 
     def session_requested(self) -> asyncssh.SSHServerSession[str]:
         assert self._conn is not None
-        return _ShellSession(self._runtime, self._conn)
+        return _ShellSession(self._runtime, self._conn, self._conn.get_extra_info("username") or "")
 
 
 class _ShellSession(asyncssh.SSHServerSession[str]):
     """Turns the byte stream of an interactive shell into lines for the CLI, echoing input."""
 
-    def __init__(self, runtime: DeviceRuntime, conn: asyncssh.SSHServerConnection) -> None:
+    def __init__(self, runtime: DeviceRuntime, conn: asyncssh.SSHServerConnection, user: str) -> None:
         self._runtime = runtime
         self._conn = conn
-        self._cli = CliSession(runtime.state, reject=self._rejects)
+        self._cli = CliSession(runtime.state, faults=self._faults, user=user)
         self._chan: asyncssh.SSHServerChannel[str] | None = None
         self._buffer: list[str] = []
         self._last_cr = False
@@ -93,8 +118,8 @@ class _ShellSession(asyncssh.SSHServerSession[str]):
         self._worker: asyncio.Task[None] | None = None
         self._closed = False
 
-    def _rejects(self, line: str) -> bool:
-        return self._runtime.faults.rejects(line)
+    def _faults(self) -> Faults:
+        return self._runtime.faults
 
     def connection_made(self, chan: asyncssh.SSHServerChannel[str]) -> None:
         self._chan = chan
@@ -114,6 +139,12 @@ class _ShellSession(asyncssh.SSHServerSession[str]):
         self._closed = True
         if self._worker is not None:
             self._worker.cancel()
+        runtime = self._runtime
+        seconds = runtime.faults.refuse_connections_for
+        if self._cli.changed and seconds is not None and not runtime.refusal_used:
+            runtime.refusal_used = True
+            runtime.refuse_until = asyncio.get_running_loop().time() + seconds
+            log.info("%s: refusing connections for %gs", self._hostname, seconds)
 
     def eof_received(self) -> bool:
         return False
@@ -182,6 +213,10 @@ class _ShellSession(asyncssh.SSHServerSession[str]):
             self._closed = True
             self._conn.abort()
             return False
+        if reply.hang:
+            log.info("%s: management path cut after a config line", self._hostname)
+            self._closed = True  # the session stays open but nothing reaches the client any more
+            return False
         self._write("\r\n" + reply.text)
         if reply.close:
             self._closed = True
@@ -245,6 +280,7 @@ class LabServer:
         self._secrets = secrets
         self._specs = list(devices)
         self.devices: dict[str, DeviceRuntime] = {}
+        self._ticker: asyncio.Task[None] | None = None
 
     @property
     def known_hosts(self) -> Path:
@@ -257,12 +293,44 @@ class LabServer:
         for spec in self._specs:
             if spec.host is None or spec.host not in LOOPBACK:
                 raise LabError(f"{spec.hostname}: refusing to listen on {spec.host}")
-            state = DeviceState(spec.hostname, spec.model, self._config(spec), spec.secret.get_secret_value())
+            state = DeviceState(spec.hostname, spec.model, self._config(spec), spec.secret.get_secret_value(),
+                                software=spec.software, extra_aps=spec.aps, master_key=spec.master_key)
             key = load_or_create_key(keys_dir, spec.hostname)
             faults = self._faults.get(spec.hostname, Faults())
-            self.devices[spec.hostname] = DeviceRuntime(spec, state, key, faults)
+            self.devices[spec.hostname] = runtime = DeviceRuntime(spec, state, key, faults)
+            runtime.apply_faults()
+        peers = {name: runtime.state for name, runtime in self.devices.items()}
+        for runtime in self.devices.values():
+            runtime.state.peers = peers
         self.write_known_hosts()
-        await asyncio.gather(*(self._listen(rt) for rt in self.devices.values() if not rt.faults.refuse_connections))
+        await asyncio.gather(*(self.refresh(rt) for rt in self.devices.values()))
+        self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+
+    async def _tick_forever(self) -> None:
+        """Revert timers that run out and listeners that must change (a cut management path,
+        a refusal window) are noticed here, without any client looking."""
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            for runtime in self.devices.values():
+                try:
+                    runtime.state.tick()
+                    await self.refresh(runtime)
+                except Exception:  # one device's trouble must not stop every other device's timers
+                    log.exception("%s: tick failed", runtime.spec.hostname)
+
+    async def refresh(self, runtime: DeviceRuntime) -> None:
+        """Make what answers on the device's address match :meth:`DeviceRuntime.wanted`."""
+        wanted = runtime.wanted(asyncio.get_running_loop().time())
+        if wanted == runtime.listening:
+            return
+        await self._close_listener(runtime)
+        await self._close_blackhole(runtime)
+        if wanted == "ssh":
+            await self._listen(runtime)
+        elif wanted == "blackhole":
+            await self._open_blackhole(runtime)
+        runtime.listening = wanted
+        log.info("%s: now %s", runtime.spec.hostname, "listening" if wanted == "ssh" else wanted)
 
     def _config(self, spec: LabDeviceSpec) -> str:
         """The spec's config with its placeholders filled from the secrets held in memory."""
@@ -274,8 +342,13 @@ class LabServer:
             raise LabError(f"{spec.hostname}: {exc}") from exc
 
     async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
         for runtime in self.devices.values():
             await self._close_listener(runtime)
+            await self._close_blackhole(runtime)
             for conn in list(runtime.connections):
                 conn.abort()
 
@@ -292,17 +365,18 @@ class LabServer:
     async def set_faults(self, hostname: str, faults: Faults) -> None:
         runtime = self.runtime(hostname)
         runtime.faults = faults
-        if faults.refuse_connections and runtime.acceptor is not None:
-            await self._close_listener(runtime)
-        elif not faults.refuse_connections and runtime.acceptor is None:
-            await self._listen(runtime)
+        runtime.refusal_used, runtime.refuse_until = False, 0.0
+        if faults.cut_management_after is None:
+            runtime.state.cut = None
+        runtime.apply_faults()
+        await self.refresh(runtime)
 
     async def rotate_host_key(self, hostname: str) -> None:
         """Give the device a new host key (as after an RMA) and rewrite known_hosts."""
         runtime = self.runtime(hostname)
         runtime.key = load_or_create_key(self.state_dir / KEYS_DIR, hostname, regenerate=True)
         self.write_known_hosts()
-        if runtime.acceptor is not None:
+        if runtime.listening == "ssh":
             await self._close_listener(runtime)
             await self._listen(runtime)
 
@@ -321,6 +395,27 @@ class LabServer:
             keepalive_interval=0,
             reuse_address=True,
         )
+
+    @staticmethod
+    async def _open_blackhole(runtime: DeviceRuntime) -> None:
+        """Accept TCP on the device's address and never say a word (as a path that drops
+        everything after the handshake looks to an SSH client: it times out)."""
+
+        async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            runtime.held.add(writer)
+
+        runtime.blackhole = await asyncio.start_server(hold, str(runtime.host), runtime.spec.port, reuse_address=True)
+
+    @staticmethod
+    async def _close_blackhole(runtime: DeviceRuntime) -> None:
+        server, runtime.blackhole = runtime.blackhole, None
+        for writer in list(runtime.held):
+            writer.close()
+        runtime.held.clear()
+        if server is not None:
+            server.close()
+            with contextlib.suppress(Exception):
+                await server.wait_closed()
 
     @staticmethod
     async def _close_listener(runtime: DeviceRuntime) -> None:

@@ -68,6 +68,14 @@ class LabDeviceSpec(BaseModel):
     site_id: str
     role: str
     model: str = "C9300-48P"
+    """The hardware ``show version`` reports; its family picks the software image."""
+    software: str | None = Field(default=None, pattern=r"^\d+\.\d+\.\d+[a-z]?$")
+    """The IOS-XE release ``show version`` reports (default: the lab's, 17.9.4a)."""
+    aps: tuple[str, ...] = ()
+    """On a WLC: AP names joined besides those found on the lab's access ports."""
+    master_key: bool = False
+    """The device holds a password-encryption master key (``key config-key password-encrypt``
+    was done once): with ``password encryption aes`` its ``key 0`` secrets are held as type 6."""
     config_text: str
     username: str = DEFAULT_USERNAME
     password: SecretStr = SecretStr("")
