@@ -4,8 +4,13 @@ markdown for a change ticket. JSON for machines lives with the review (`review_j
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 from estate.change.review import DeviceReview, Review, Status
+
+if TYPE_CHECKING:
+    from estate.change.rollout import RunResult
 
 
 def _summary_counts(review: Review) -> str:
@@ -36,6 +41,10 @@ def text_report(review: Review, detail: bool = False) -> str:
             line += f"  {device.error}"
         out.append(line.rstrip())
     out.extend(f"note: {note}" for note in review.notes)
+    windows = review.window_notes()
+    if windows:
+        out.append("change windows (Europe/London):")
+        out += [f"  {site:<{width}}  {text}" for site, text in windows.items()]
     if detail:
         for device in review.devices:
             if device.diff is None or not device.diff.changed:
@@ -61,6 +70,10 @@ def markdown_report(review: Review, detail: bool = True) -> str:
         out.append(f"| {d.target.name} | {d.target.site_id or ''} | {d.status.value} | {added} | {removed} | "
                    f"{_risk_kinds(d)} | {sha} |")
     out += [f"> {note}" for note in review.notes]
+    windows = review.window_notes()
+    if windows:
+        out += ["", "Change windows (Europe/London):", ""]
+        out += [f"- {site}: {text}" for site, text in windows.items()]
     if detail:
         for d in review.devices:
             if d.diff is None or not d.diff.changed:
@@ -70,4 +83,52 @@ def markdown_report(review: Review, detail: bool = True) -> str:
                 out += [f"- ⚠ {risk}" for risk in d.risks] + [""]
             out += ["<details><summary>remediation</summary>", "", "```", *d.diff.remediation, "```", "", "</details>"]
             out += ["<details><summary>rollback</summary>", "", "```", *d.diff.rollback, "```", "", "</details>"]
+    return "\n".join(out) + "\n"
+
+
+def summary_document(run: RunResult) -> dict[str, Any]:
+    from estate.change.device_push import Outcome
+
+    return {
+        "run_id": run.run_id,
+        "kind": run.kind,
+        "ok": run.ok,
+        "interrupted": run.interrupted,
+        "stopped": run.stopped,
+        "lock_takeover": asdict(run.takeover) if run.takeover is not None else None,
+        "counts": {o.value: run.count(o) for o in Outcome},
+        "units": [{"name": u.name, "canary": u.canary, "failed": u.failed, "state": u.state,
+                   "devices": [{**asdict(d), "outcome": d.outcome.value} for d in u.devices]} for u in run.units],
+    }
+
+
+def summary_text(run: RunResult, verbose: bool = False) -> str:
+    """The run for the terminal: one line per device (its outcome and why), then, plainly,
+    every device whose state is unknown with its backup and the command that restores it."""
+    from estate.change.device_push import Outcome
+    from estate.change.recovery import restore_command
+
+    counts = ", ".join(f"{run.count(o)} {o.value}" for o in Outcome if run.count(o))
+    state = "INTERRUPTED" if run.interrupted else "OK" if run.ok else "FAILED"
+    out = [f"{run.kind} {run.run_id}: {state} ({counts})"]
+    if run.takeover is not None:
+        out.append(f"took over the stale lock of a dead run: {run.takeover.describe()}")
+    if run.stopped:
+        out.append(f"stopped launching sites: {run.stopped}")
+    for unit in run.units:
+        out.append(f"{unit.name}{' (canary)' if unit.canary else ''}: {unit.state}")
+        for d in unit.devices:
+            extra = f" ({d.lines} lines)" if d.lines else ""
+            out.append(f"  {d.target:<28} {d.outcome.value:<18}{extra} {d.detail}".rstrip())
+            if verbose and d.outcome.failed:
+                out += [f"      {label}: {value}" for label, value in
+                        (("last line sent", d.last_line_sent), ("transcript", d.transcript), ("backup", d.backup))
+                        if value]
+    unknown = [d for u in run.units for d in u.devices if d.outcome is Outcome.STATE_UNKNOWN]
+    for d in unknown:
+        out += [f"DEVICE STATE UNKNOWN: {d.target}: the change failed and estate could not prove it is back at "
+                "its backup.",
+                f"  backup to restore: {d.backup or '(none taken)'}",
+                f"  restore it with:   {restore_command(run.run_id, d.target)}"]
+    out.append(f"records, backups, transcripts and this summary: {run.run_dir}")
     return "\n".join(out) + "\n"

@@ -8,8 +8,6 @@ ticket, JSON, and a plan file that `push --plan` applies exactly.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -21,13 +19,15 @@ from typing import Any
 
 from estate.change.diff import DeviceDiff, DiffError, compute_diff, split_wlc
 from estate.change.fetch import FetchResult
+from estate.change.plans import PlanError, PlannedDevice, approved_lines, load_plan, plan_document, save_plan
 from estate.change.risk import Risk, RiskSettings, assess, uplink_interfaces
+from estate.change.windows import describe_next
 from estate.device_model import Role
-from estate.files import write_private
 from estate.render import Artifact
 from estate.secrets import SecretBook, mask, mask_positions
 
-PLAN_FORMAT = "estate-plan/1"
+# the plan's names, where callers have always found them
+__all__ = ["PlanError", "PlannedDevice", "approved_lines", "load_plan", "plan_document", "save_plan"]
 PARALLEL_THRESHOLD = 200  # below this many targets a process pool costs more than it saves
 
 
@@ -79,6 +79,11 @@ class Review:
     devices: tuple[DeviceReview, ...]
     source: str  # "ssh", "lab", or the folder the running configs came from
     notes: tuple[str, ...] = field(default=())
+    windows: tuple[tuple[str, str], ...] = field(default=())  # (site id, change window) of the sites reviewed
+
+    def window_notes(self) -> dict[str, str]:
+        """Each site's change window and when it next opens, as of the review."""
+        return {site: describe_next(window, self.created_at) for site, window in self.windows}
 
     def count(self, status: Status) -> int:
         return sum(1 for d in self.devices if d.status is status)
@@ -190,98 +195,12 @@ def comparable(intended: str, running_text: str, secrets: Mapping[str, str]) -> 
     return text
 
 
-def _masked_leaves(value: Any, secrets: Mapping[str, str]) -> Any:
-    if isinstance(value, str):
-        return mask(value, secrets)
-    if isinstance(value, list):
-        return [_masked_leaves(item, secrets) for item in value]
-    if isinstance(value, dict):
-        return {key: _masked_leaves(item, secrets) for key, item in value.items()}
-    return value
-
-
-def plan_document(review: Review, secrets: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The plan a change board approves: per changed device, the exact lines (placeholders for
-    current secrets; any other secret value masked), the rollback, and the hashes of the running
-    and intended configs. Masked before the checksum, so the saved plan verifies as written."""
-    devices = [
-        {
-            "target": d.target.name,
-            "hostname": d.target.hostname,
-            "site_id": d.target.site_id,
-            "role": d.target.role.value,
-            "running_sha256": d.diff.running_sha256,
-            "intended_sha256": d.target.intended_sha256,
-            "remediation": list(d.diff.remediation),
-            "rollback": list(d.diff.rollback),
-            "risks": [str(r) for r in d.risks],
-        }
-        for d in review.devices
-        if d.diff is not None and d.status is Status.CHANGED
-    ]
-    body: dict[str, Any] = {"format": PLAN_FORMAT, "env": review.env, "created_at": review.created_at.isoformat(),
-                            "source": review.source, "devices": devices}
-    body = _masked_leaves(body, secrets or {})
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-    return {**body, "plan_sha256": digest}
-
-
-def save_plan(review: Review, path: Path, secrets: Mapping[str, str]) -> None:
-    """Write the plan atomically, readable by its owner only (it names every device's change)."""
-    write_private(path, json.dumps(plan_document(review, secrets), indent=1) + "\n")
-
-
-def approved_lines(planned: Sequence[str], fresh: Sequence[str], secrets: Mapping[str, str]) -> tuple[str, ...]:
-    """The lines to send for a plan: a plan holds masked lines where a device had an older
-    secret value (`no key 0 <secret>`), which cannot be sent as written. Once the running
-    config's hash matched the plan's, a fresh diff gives the same lines with the values in:
-    send those, after checking that masked they are exactly what was approved."""
-    if tuple(planned) == tuple(fresh):
-        return tuple(fresh)
-    if [mask(line, secrets) for line in fresh] == list(planned):
-        return tuple(fresh)
-    raise PlanError("the device's change differs from the approved plan's lines")
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedDevice:
-    target: str
-    hostname: str
-    site_id: str | None
-    running_sha256: str
-    intended_sha256: str
-    remediation: tuple[str, ...]
-    rollback: tuple[str, ...]
-
-
-class PlanError(Exception):
-    """A plan file that cannot be used (unreadable, wrong format, another environment)."""
-
-
-def load_plan(path: Path, env: str) -> dict[str, PlannedDevice]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PlanError(f"cannot read plan {path}: {exc}") from exc
-    if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT:
-        raise PlanError(f"{path} is not an estate plan ({PLAN_FORMAT})")
-    if data.get("env") != env:
-        raise PlanError(f"plan {path} is for environment {data.get('env')!r}, not {env!r}")
-    body = {k: v for k, v in data.items() if k != "plan_sha256"}
-    if hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest() != data.get("plan_sha256"):
-        raise PlanError(f"plan {path} was edited after it was saved (its checksum does not match)")
-    return {
-        d["target"]: PlannedDevice(d["target"], d["hostname"], d.get("site_id"), d["running_sha256"],
-                                   d["intended_sha256"], tuple(d["remediation"]), tuple(d["rollback"]))
-        for d in data["devices"]
-    }
-
-
 def review_json(review: Review, detail: bool = True) -> dict[str, Any]:
     return {
         "env": review.env,
         "created_at": review.created_at.isoformat(),
         "source": review.source,
+        "windows": review.window_notes(),
         "summary": {
             "devices": len(review.devices),
             **{status.value: review.count(status) for status in Status},
@@ -403,9 +322,12 @@ def review_environment(
                             all_site_ids=all_sites, processes=processes)
     from estate.secrets import SECRET_NAMES, placeholders_in
 
+    windows = tuple((site.site_id, site.change_window)
+                    for site in inventory.env_sites(selection.env, selection.sites)
+                    if any(t.site_id == site.site_id for t in targets))
+    notes: tuple[str, ...] = ()
     missing = sorted({n for t in targets for n in placeholders_in(t.intended)} - set(secrets))
     if missing:
-        note = (f"secret values not set ({', '.join(n for n in missing if n in SECRET_NAMES)}): lines holding "
-                "them compare as changed; export ESTATE_SECRET_<NAME> before a push")
-        return Review(review.env, review.created_at, review.devices, review.source, (note,))
-    return review
+        notes = (f"secret values not set ({', '.join(n for n in missing if n in SECRET_NAMES)}): lines holding "
+                 "them compare as changed; export ESTATE_SECRET_<NAME> before a push",)
+    return Review(review.env, review.created_at, review.devices, review.source, notes, windows)

@@ -27,6 +27,8 @@ from estate.secrets import mask
 
 RECORD = "record.jsonl"
 BACKUPS = "backups"
+TRANSCRIPTS = "transcripts"
+LOG = "push.log"  # full detail of every failure (tracebacks), masked: the terminal gets one line
 CHANGING_STEPS = ("apply", "rollback")  # the steps that send config lines
 
 
@@ -123,7 +125,20 @@ class RunRecord:
             if got:
                 self._lock.release()
 
+    def transcript_path(self, target: str) -> Path:
+        return self.dir / TRANSCRIPTS / f"{target}.txt"
+
+    def log(self, target: str, step: str, text: str) -> None:
+        """Append a failure's full detail to the run's log (0600, masked)."""
+        entry = f"--- {datetime.now(UTC).isoformat()} {target} {step}\n{text.rstrip()}\n"
+        with self._lock:
+            fd = os.open(self.dir / LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as stream:
+                stream.write(self.mask(entry))
+
     def backup(self, name: str, text: str) -> Path:
+        """Keep a device's config as it was; `text` holds `${NAME}` placeholders for the current
+        secrets (so it can be restored), any other secret value is masked."""
         path = self.dir / BACKUPS / f"{name}.cfg"
         write_private(path, self.mask(text))
         return path
@@ -157,7 +172,11 @@ class RunInfo:
     command: str = ""
     stopped: str | None = None
     takeover: dict[str, Any] | None = None
+    kind: str = "push"  # or "rollback"
+    outside_window: dict[str, Any] | None = None  # the reason and sites of a push outside its windows
     outcomes: dict[str, str] = field(default_factory=dict)  # target -> outcome
+    order: list[str] = field(default_factory=list)  # targets in the order they finished
+    sites: dict[str, str | None] = field(default_factory=dict)  # target -> site id
     details: dict[str, str] = field(default_factory=dict)
     open_steps: list[OpenStep] = field(default_factory=list)
     in_flight: dict[str, str] = field(default_factory=dict)  # from an `aborted` line
@@ -200,6 +219,8 @@ def read_run(run_dir: Path) -> RunInfo:
             _run_line(info, row, result)
         elif step == "result":
             info.outcomes[target] = result
+            info.order.append(target)
+            info.sites[target] = row.get("site")
             if row.get("detail"):
                 info.details[target] = str(row["detail"])
         elif step in CHANGING_STEPS:
@@ -219,6 +240,8 @@ def _run_line(info: RunInfo, row: dict[str, Any], result: str) -> None:
         info.started = str(row.get("at", "?"))
         info.command = str(row.get("command", ""))
         info.takeover = row.get("lock_takeover")
+        info.kind = str(row.get("kind", "push"))
+        info.outside_window = row.get("outside_window")
     elif result == "aborted":
         info.state = "aborted"
         info.in_flight = dict(row.get("in_flight") or {})

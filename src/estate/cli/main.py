@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from estate import __version__
+from estate.change.plans import PlanError
 from estate.cli.common import UserError
 from estate.inventory.inventory import UnknownEnvironmentError, UnknownSiteError
 from estate.lab.state import LabError
@@ -23,7 +24,7 @@ from estate.problems import InventoryError
 from estate.render import RenderError
 from estate.secrets import MissingSecretError, SecretValueError
 
-SUBCOMMANDS = ("validate", "render", "lab", "review", "push", "runs", "capacity", "staffing", "plan")
+SUBCOMMANDS = ("validate", "render", "lab", "review", "push", "rollback", "runs", "capacity", "staffing", "plan")
 EXIT_INTERNAL_ERROR = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -31,6 +32,7 @@ EXIT_INTERRUPTED = 130
 # Exceptions whose message is the whole story for the user.
 USER_ERRORS: tuple[type[Exception], ...] = (
     UserError, UnknownEnvironmentError, UnknownSiteError, RenderError, MissingSecretError, SecretValueError, LabError,
+    PlanError,
 )
 
 
@@ -39,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="estate", description="Source of truth, site configs, change reviews and cloud stacks for the estate."
     )
     parser.add_argument("--version", action="version", version=f"estate {__version__}")
+    _add_verbosity(parser, 0)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMANDS:
         try:
@@ -48,7 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # subcommand not built yet
             raise
         module.add_parser(subparsers)
+    for sub in subparsers.choices.values():
+        # after the subcommand too (`estate push -v`); SUPPRESS keeps a count given before it
+        _add_verbosity(sub, argparse.SUPPRESS)
     return parser
+
+
+def _add_verbosity(parser: argparse.ArgumentParser, default: object) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("-v", "--verbose", action="count", default=default,
+                       help="more detail: per failed device its last line sent, transcript and backup")
+    group.add_argument("-q", "--quiet", action="count", default=default,
+                       help="less: the verdict and the devices that need attention")
 
 
 LOG_DIR_ENV = "ESTATE_LOG_DIR"
