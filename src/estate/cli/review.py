@@ -116,20 +116,6 @@ def lab_known_hosts(lab_dir: Path) -> Path:
     return state.known_hosts
 
 
-def device_access(inventory: Any, args: argparse.Namespace, hostnames: Any) -> dict[str, Any]:
-    """Where each device is reached: the lab's endpoints with --lab, else the inventory's
-    access settings (access.yaml over the derived management addresses)."""
-    from estate.change.connections import access_for, access_from_lab
-    from estate.lab.state import LabError
-
-    if args.lab:
-        try:
-            return access_from_lab(args.lab_dir, hostnames)
-        except LabError as exc:
-            raise UserError(str(exc)) from exc
-    return access_for(inventory, args.env, hostnames)
-
-
 def check_devices(inventory: Any, env: str, sites: list[str] | None, devices: list[str] | None) -> None:
     """Refuse a --device that is not in the chosen sites of the environment (with close
     matches): silently reviewing nothing would read as "no change needed"."""
