@@ -1,6 +1,7 @@
 """Round-trip goldens for the diff module, one test id per case folder under
 tests/golden/diff/<case>/: running.cfg + intended.cfg in, remediation.cfg + rollback.cfg out.
-running + remediation = intended; (running + remediation) + rollback = running."""
+running + remediation = intended; (running + remediation) + rollback = running, modulo the line
+rules (encrypted keys by presence, write-only lines, never-removed lines kept)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from estate.change.diff import compute_diff, configs_equal, parse, push_blocks, split_wlc
 from estate.change.risk import RiskKind, RiskSettings, assess
+from estate.change.rules import apply_rules
 from tests.golden import GOLDEN_ROOT, check_golden
 
 CASES = sorted(p for p in (GOLDEN_ROOT / "diff").iterdir() if p.is_dir())
@@ -24,9 +26,10 @@ def test_round_trip(case: Path, update_goldens: bool) -> None:
     diff = compute_diff(case.name, case.name, running, intended)
     check_golden(case / "remediation.cfg", "\n".join(diff.remediation) + "\n", update_goldens)
     check_golden(case / "rollback.cfg", "\n".join(diff.rollback) + "\n", update_goldens)
-    future = parse(running).future(parse("\n".join(diff.remediation)))
-    assert configs_equal(future, parse(intended))
-    assert configs_equal(future.future(parse("\n".join(diff.rollback))), parse(running))
+    ruled = apply_rules(parse(running), parse(intended))
+    future = ruled.running.future(parse("\n".join(diff.remediation)))
+    assert configs_equal(future, ruled.intended)
+    assert configs_equal(future.future(parse("\n".join(diff.rollback))), ruled.rollback_target)
     assert diff.converged and diff.rollback_converged
     assert not compute_diff(case.name, case.name, intended, intended).changed
 

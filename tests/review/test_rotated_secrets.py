@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from estate.change.review import approved_lines, load_plan, review_targets, scoped_text, targets_from
-from estate.change.risk import RiskSettings
+from estate.change.diff import compute_diff
+from estate.change.review import approved_lines, comparable, load_plan, scoped_text, targets_from
 from estate.cli.main import main
 from estate.inventory.inventory import Inventory
 from estate.lab.from_inventory import device_configs
@@ -31,6 +31,7 @@ def rotated(sample_inventory: Inventory, tmp_path: Path, monkeypatch: pytest.Mon
         (folder / f"{hostname}.cfg").write_text(resolve(text, OLD), encoding="utf-8")
     for name, value in NEW.items():
         monkeypatch.setenv(ENV_PREFIX + name, value)
+    monkeypatch.setenv("ESTATE_PLAN_KEY", "plan-signing-key-for-tests")  # saving a plan signs it
     return folder
 
 
@@ -59,31 +60,32 @@ def test_rotated_secret_absent_from_review_and_plan(rotated: Path, tmp_path: Pat
     load_plan(plan, ENV)  # masked before its checksum: the plan verifies as saved
 
 
-def test_plan_lines_with_masked_old_values_apply_from_a_fresh_diff(sample_inventory: Inventory) -> None:
-    """A plan holds `no key 6 <secret>` for a device's old key; push re-diffs the device (whose
+def test_rotation_is_explicit_and_masked_plan_lines_apply_from_a_fresh_diff(sample_inventory: Inventory) -> None:
+    """A device that shows its keys and SNMPv3 users with the OLD values: without `rotate` the
+    old values count as present (never an implicit rotation). Rotating the SNMPv3 passphrases
+    plans `no snmp-server user ... <secret>` for the old user; push re-diffs the device (whose
     running hash matched the plan's) and sends the unmasked lines, after checking they mask to
     exactly the approved ones."""
-    targets = [t for t in targets_from(render_environment(sample_inventory, ENV)) if t.role.value == "core"][:1]
-    (target,) = targets
+    (target,) = [t for t in targets_from(render_environment(sample_inventory, ENV)) if t.role.value == "core"][:1]
     running_text = resolve(target.intended, OLD)
-    from estate.change.fetch import FetchResult
-
     review_book = from_environment({ENV_PREFIX + k: v for k, v in NEW.items()})
-    review = review_targets(ENV, targets, {target.hostname: FetchResult(target.hostname, running_text)},
-                            secrets=review_book, risk=RiskSettings(), source="test")
-    from estate.change.review import plan_document
+    compared = comparable(target.intended, running_text, review_book)
+    quiet = compute_diff(target.name, target.hostname, compared, target.intended)
+    assert not any(name in line for line in quiet.remediation for name in ("TACACS", "RADIUS", "SNMP"))
 
-    planned = plan_document(review, review_book)["devices"][0]["remediation"]
-    assert any(MASK in line for line in planned)
+    rotate = frozenset({"SNMP_AUTH", "SNMP_PRIV"})
+    fresh = compute_diff(target.name, target.hostname, compared, target.intended, rotate=rotate).remediation
+    planned = [mask(line, review_book) for line in fresh]
+    assert any(line.startswith("no snmp-server user") and MASK in line for line in planned)
     _assert_no_old_value(json.dumps(planned), "planned lines")
 
     push_book = SecretBook(NEW)  # a later process: it learns the old values from the device again
-    scoped_text(target, running_text, [], push_book)
-    fresh = review.devices[0].diff.remediation  # type: ignore[union-attr]
-    sent = approved_lines(planned, fresh, push_book)
-    assert any(OLD["TACACS_KEY"] in line for line in sent)
+    again = compute_diff(target.name, target.hostname, scoped_text(target, running_text, [], push_book),
+                         target.intended, rotate=rotate).remediation
+    sent = approved_lines(planned, again, push_book)
+    assert any(OLD["SNMP_AUTH"] in line for line in sent)
     with pytest.raises(Exception, match="differs from the approved plan"):
-        approved_lines([*planned, "vlan 999"], fresh, push_book)
+        approved_lines([*planned, "vlan 999"], again, push_book)
 
 
 def test_scoped_text_learns_old_values_for_masked_backups(sample_inventory: Inventory) -> None:

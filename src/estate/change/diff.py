@@ -24,9 +24,13 @@ from hier_config.models import IdempotentCommandsRule
 from hier_config.platforms.cisco_ios.driver import HConfigDriverCiscoIOS
 from hier_config.platforms.driver_base import HConfigDriverRules
 
+from estate.change.rules import IDEMPOTENT, IDEMPOTENT_REGEX, KeptLine, apply_rules, order_management_last
+from estate.secrets import placeholders_in
+
 __all__ = [
     "DeviceDiff",
     "DiffError",
+    "KeptLine",
     "compute_diff",
     "configs_equal",
     "normalise_running",
@@ -49,28 +53,6 @@ _PHYSICAL = re.compile(
 )
 _BANNER = re.compile(r"^banner (\S+)")
 
-# One value per section on IOS-XE: a new value replaces the old one, so the remediation sets
-# the new value without negating the old (that is what the device does, and what `future`
-# must predict). Keyed by the section the command lives in ("" = global).
-_SINGLE_VALUED: dict[str, tuple[str, ...]] = {
-    "": (
-        "hostname ", "ip domain name ", "ip domain-name ", "ip default-gateway ", "spanning-tree mode ",
-        "vtp mode ", "vtp domain ", "vtp version ", "snmp-server location ", "snmp-server contact ",
-        "snmp-server trap-source ", "logging source-interface ", "logging buffered ", "logging trap ",
-        "ntp source ", "clock timezone ", "clock summer-time ", "ip ssh version ", "ip ssh time-out ",
-        "ip ssh authentication-retries ", "ip tacacs source-interface ", "ip radius source-interface ",
-        "enable secret ", "banner motd ", "banner login ", "banner exec ",
-    ),
-    "interface ": (
-        "switchport access vlan ", "switchport voice vlan ", "switchport trunk native vlan ",
-        "switchport trunk allowed vlan ", "channel-group ", "speed ", "duplex ", "mtu ", "power inline ",
-        "load-interval ", "authentication port-control ", "storm-control action ",
-        "service-policy input ", "service-policy output ",
-    ),
-    "line ": ("exec-timeout ", "session-timeout ", "transport input ", "transport output ", "login authentication "),
-}
-
-
 class DiffError(Exception):
     """A config pair cannot be compared (the diff phase's one exception class)."""
 
@@ -83,11 +65,16 @@ class EstateIOSDriver(HConfigDriverCiscoIOS):
     @staticmethod
     def _instantiate_rules() -> HConfigDriverRules:
         rules = HConfigDriverCiscoIOS._instantiate_rules()
-        for parent, commands in _SINGLE_VALUED.items():
+        for parent, commands in IDEMPOTENT.items():
             for command in commands:
                 lineage = (MatchRule(startswith=parent),) if parent else ()
                 rules.idempotent_commands.append(
                     IdempotentCommandsRule(match_rules=(*lineage, MatchRule(startswith=command)))
+                )
+        for parent, patterns in IDEMPOTENT_REGEX.items():
+            for pattern in patterns:
+                rules.idempotent_commands.append(
+                    IdempotentCommandsRule(match_rules=(MatchRule(startswith=parent), MatchRule(re_search=pattern)))
                 )
         return rules
 
@@ -209,11 +196,13 @@ class DeviceDiff:
     running_sha256: str
     remediation: tuple[str, ...]
     rollback: tuple[str, ...]
-    converged: bool  # running + remediation reaches intended
-    rollback_converged: bool  # (running + remediation) + rollback reaches running again
+    converged: bool  # running + remediation reaches intended (modulo the line rules)
+    rollback_converged: bool  # (running + remediation) + rollback reaches running again (modulo the rules)
     added: int
     removed: int
     unified: tuple[str, ...] = field(repr=False)
+    kept: tuple[KeptLine, ...] = ()  # negations the never-remove / write-only rules held back
+    rotated: frozenset[str] = frozenset()  # secrets whose lines were re-sent even where present
 
     @property
     def changed(self) -> bool:
@@ -223,6 +212,12 @@ class DeviceDiff:
         return "\n".join(self.unified)
 
 
+def _add_path(config: HConfig, node: HConfigChild) -> None:
+    base: HConfig | HConfigChild = config
+    for text in node.path():
+        base = base.children.get(text) or base.add_child(text)
+
+
 def compute_diff(
     target: str,
     hostname: str,
@@ -230,31 +225,43 @@ def compute_diff(
     intended_text: str,
     *,
     secrets: Mapping[str, str] | None = None,
+    rotate: frozenset[str] = frozenset(),
 ) -> DeviceDiff:
     """Diff one device, or one share of the WLC (pass the share's text from `split_wlc`).
     The running hash covers exactly the running text compared.
 
+    The line rules of `estate.change.rules` apply first: never-remove lines are kept (listed in
+    `kept`), encrypted keys compare by presence, write-only lines count as present, and
+    management-path removals come after the additions. `rotate` names secrets (`TACACS_KEY`)
+    whose lines are sent even where the device has them: a rotation is never implicit.
+
     Each text is parsed once; the future (running + remediation) is computed once and serves
     both checks. When the two trees are already identical (hier_config's own equality: same
-    lines, same order) nothing is to change, and the remediation, rollback and convergence
-    results are the empty ones hier_config would compute."""
+    lines, same order) and nothing is rotated, nothing is to change."""
     running_text = to_placeholders(running_text, secrets or {})
+    rotated = frozenset(rotate) & placeholders_in(intended_text)
     with _collect_once():
         running = parse(running_text)
         intended = parse(intended_text)
-        if running == intended:
+        if running == intended and not rotated:
             return DeviceDiff(target=target, hostname=hostname, running_sha256=running_sha256(running_text),
                               remediation=(), rollback=(), converged=True, rollback_converged=True,
                               added=0, removed=0, unified=())
         try:
-            remediation = running.config_to_get_to(intended).set_order_weight()
-            rollback = intended.config_to_get_to(running).set_order_weight()
+            rules = apply_rules(running, intended, rotated)
+            remediation = running.config_to_get_to(rules.intended)
+            for node in rules.resend:
+                _add_path(remediation, node)
+            remediation.set_order_weight()
+            order_management_last(remediation)
+            rollback = rules.intended.config_to_get_to(rules.rollback_target).set_order_weight()
+            order_management_last(rollback)
             future = running.future(remediation)
-            converged = configs_equal(future, intended)
-            rollback_converged = configs_equal(future.future(rollback), running)
+            converged = configs_equal(future, rules.intended)
+            rollback_converged = configs_equal(future.future(rollback), rules.rollback_target)
         except Exception as exc:  # hier_config raises assorted errors on configs it cannot model
             raise DiffError(f"{target}: cannot compute the change: {exc}") from exc
-        unified = tuple(running.unified_diff(intended))
+        unified = tuple(running.unified_diff(rules.intended))
         added, removed = _count(unified)
         return DeviceDiff(
             target=target,
@@ -267,6 +274,8 @@ def compute_diff(
             added=added,
             removed=removed,
             unified=unified,
+            kept=tuple(rules.kept),
+            rotated=rotated,
         )
 
 
