@@ -13,7 +13,7 @@ import contextlib
 import hmac
 import logging
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from pathlib import Path
@@ -49,6 +49,8 @@ class DeviceRuntime:
     held: set[asyncio.StreamWriter] = field(default_factory=set)
     refuse_until: float = 0.0
     refusal_used: bool = False
+    refresh_soon: Callable[[], None] = field(default=lambda: None)
+    """Ask the server to re-check the listener now rather than at its next tick."""
 
     def apply_faults(self) -> None:
         """Hand the device the faults it acts on itself."""
@@ -145,6 +147,7 @@ class _ShellSession(asyncssh.SSHServerSession[str]):
             runtime.refusal_used = True
             runtime.refuse_until = asyncio.get_running_loop().time() + seconds
             log.info("%s: refusing connections for %gs", self._hostname, seconds)
+            runtime.refresh_soon()
 
     def eof_received(self) -> bool:
         return False
@@ -215,6 +218,7 @@ class _ShellSession(asyncssh.SSHServerSession[str]):
             return False
         if reply.hang:
             log.info("%s: management path cut after a config line", self._hostname)
+            self._runtime.refresh_soon()
             self._closed = True  # the session stays open but nothing reaches the client any more
             return False
         self._write("\r\n" + reply.text)
@@ -281,6 +285,7 @@ class LabServer:
         self._specs = list(devices)
         self.devices: dict[str, DeviceRuntime] = {}
         self._ticker: asyncio.Task[None] | None = None
+        self._refreshes: set[asyncio.Task[None]] = set()
 
     @property
     def known_hosts(self) -> Path:
@@ -299,12 +304,21 @@ class LabServer:
             faults = self._faults.get(spec.hostname, Faults())
             self.devices[spec.hostname] = runtime = DeviceRuntime(spec, state, key, faults)
             runtime.apply_faults()
+            runtime.refresh_soon = self._refresher(runtime)
         peers = {name: runtime.state for name, runtime in self.devices.items()}
         for runtime in self.devices.values():
             runtime.state.peers = peers
         self.write_known_hosts()
         await asyncio.gather(*(self.refresh(rt) for rt in self.devices.values()))
         self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+
+    def _refresher(self, runtime: DeviceRuntime) -> Callable[[], None]:
+        def soon() -> None:
+            task = asyncio.get_running_loop().create_task(self.refresh(runtime))
+            self._refreshes.add(task)
+            task.add_done_callback(self._refreshes.discard)
+
+        return soon
 
     async def _tick_forever(self) -> None:
         """Revert timers that run out and listeners that must change (a cut management path,
