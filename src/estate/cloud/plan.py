@@ -1,15 +1,26 @@
 """The offline plan: run the stack program in-process under recording mocks and report what it
 declares, with the policy verdicts. Nothing here talks to AWS or the Pulumi engine, so this is
-what the program *asks for*; `pulumi preview` is the provider's real diff against the cloud."""
+what the program *asks for*; `pulumi preview` is the provider's real diff against the cloud.
+
+Besides the resources, a plan carries what a reviewer needs before a first `pulumi up`: each
+resource's protect / retain-on-delete options, the tiers (top-level components), placeholder
+values still present in the settings, and a monthly cost estimate per tier (`estate.cloud.cost`)."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pulumi.runtime import settings as pulumi_settings
+
+from estate.cloud import placeholders, plan_usage
+from estate.cloud.cost import CostEstimate, estimate, load_prices
 from estate.cloud.mocks import Declared, EstateMocks, run_program
+from estate.cloud.placeholders import Placeholder
 from estate.cloud.policy_rules import RULES, PlanResource, Violation, evaluate
 from estate.cloud.program import StackInputs, define_stack, prepare
 from estate.cloud.settings import load_stack_file
@@ -37,6 +48,40 @@ KEY_PROPS: dict[str, tuple[str, ...]] = {
 
 
 @dataclass(frozen=True)
+class Options:
+    """The resource options a reviewer must see: what `pulumi destroy` would not delete."""
+
+    protect: bool = False
+    retain_on_delete: bool = False
+
+    @property
+    def markers(self) -> tuple[str, ...]:
+        return (("protected",) if self.protect else ()) + (("retained on delete",) if self.retain_on_delete else ())
+
+
+class OptionsRecorder:
+    """Notes each resource's protect and retain-on-delete as the SDK registers it. The mocks
+    receive only inputs, so this wraps the monitor's registration call for the run."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, str], Options] = {}
+        self._lock = threading.Lock()
+
+    def install(self) -> None:
+        monitor = pulumi_settings.get_monitor()
+        if monitor is None:  # set_mocks has always set one by the time the program runs
+            raise RuntimeError("no resource monitor: run the program under run_program")
+        register: Callable[[Any], Any] = monitor.RegisterResource
+
+        def recording(request: Any) -> Any:
+            with self._lock:
+                self.seen[(request.type, request.name)] = Options(bool(request.protect), bool(request.retainOnDelete))
+            return register(request)
+
+        monitor.RegisterResource = recording
+
+
+@dataclass(frozen=True)
 class PlanNode:
     resource: Declared
     children: tuple[PlanNode, ...]
@@ -48,6 +93,16 @@ class Plan:
     inputs: StackInputs
     resources: tuple[Declared, ...]
     violations: tuple[Violation, ...]
+    options: dict[tuple[str, str], Options] = field(default_factory=dict)
+    placeholders: tuple[Placeholder, ...] = ()
+    cost: CostEstimate | None = None
+
+    def options_of(self, r: Declared) -> Options:
+        return self.options.get((r.typ, r.name), Options())
+
+    def tiers(self) -> list[PlanNode]:
+        """The top-level components (connectivity, voice, evidence, contact centre...)."""
+        return self.tree()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -89,9 +144,46 @@ def run_plan(
         config["estate:inventory"] = str(inventory.resolve())
     inputs = prepare(env, config, project_dir, source)
     recorder = mocks or EstateMocks(account=inputs.inventory.environment(env).aws_account)
-    monitor = run_program(recorder, source.project, env, config, lambda: define_stack(inputs))
+    options = OptionsRecorder()
+
+    def program() -> None:
+        options.install()
+        define_stack(inputs)
+
+    monitor = run_program(recorder, source.project, env, config, program)
     resources = monitor.link()
-    return Plan(env, inputs, tuple(resources), tuple(evaluate(as_policy_resources(resources))))
+    plan = Plan(env, inputs, tuple(resources), tuple(evaluate(as_policy_resources(resources))), options.seen)
+    tier_of = tier_names(plan)
+    found = _placeholders(source.path, env, inputs)
+    facts = plan_usage.tier_facts(resources, tier_of, [n.resource.name for n in plan.tiers()])
+    cost = estimate(facts, plan_usage.usage(resources, tier_of, facts, inputs), load_prices())
+    return Plan(plan.env, inputs, plan.resources, plan.violations, options.seen,
+                tuple(placeholders.with_users(found, resources)), cost)
+
+
+def tier_names(plan: Plan) -> dict[str, str]:
+    """Each resource's URN to the name of the tier (top-level component) it belongs to."""
+    found: dict[str, str] = {}
+
+    def walk(node: PlanNode, tier: str) -> None:
+        found[node.resource.urn] = tier
+        for child in node.children:
+            walk(child, tier)
+
+    for root in plan.tiers():
+        walk(root, root.resource.name)
+    return found
+
+
+CONTACT_MODEL = "contact_centre/contact_centre.yaml"
+
+
+def _placeholders(stack_file: Path, env: str, inputs: StackInputs) -> list[Placeholder]:
+    root = inputs.inventory.root
+    # named as inventory problems are: the stack file by name, inventory files within the inventory
+    return [*placeholders.in_file(stack_file, stack_file.name),
+            *placeholders.in_file(root / "estate.yaml", "estate.yaml", f"environments.{env}"),
+            *placeholders.in_file(root / CONTACT_MODEL, CONTACT_MODEL, f"environments.{env}")]
 
 
 def _whole(value: Any) -> Any:
