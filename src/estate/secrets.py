@@ -4,6 +4,11 @@ Values come from environment variables `ESTATE_SECRET_<NAME>` at review and push
 keeps generated values in its state folder, readable by its owner only). Anything written to a
 log, record, plan or report is passed through `mask` first.
 
+Shared keys are rendered in clear-text form (`key 0 ${TACACS_KEY}`) for the device to encrypt
+under its master key; it then shows `key 6 <ciphertext>`, which `estate.change.rules` compares
+by presence. A changed value therefore reaches the devices only when its rotation is asked for
+(`rotate=` in `estate.change.diff.compute_diff`).
+
 A `SecretBook` holds the current values and also every value this run has *seen* for a name:
 after a rotation the devices still hold the old value, and a review or backup of them must not
 show it either. Old values are learned where a running config is compared with an intended one
@@ -21,8 +26,8 @@ from collections.abc import Iterable, Iterator, Mapping
 SECRET_NAMES = (
     "LOCAL_ADMIN_HASH",  # type-9 (scrypt) hash of the local fallback account's password
     "ENABLE_HASH",  # type-9 hash of the enable secret
-    "TACACS_KEY",  # type-6 encrypted shared key with the TACACS+ servers
-    "RADIUS_KEY",  # type-6 encrypted shared key with the RADIUS servers
+    "TACACS_KEY",  # shared key with the TACACS+ servers: sent as `key 0`, stored and shown by the device as type 6
+    "RADIUS_KEY",  # shared key with the RADIUS servers (and CoA clients): the same
     "SNMP_AUTH",  # SNMPv3 authentication passphrase
     "SNMP_PRIV",  # SNMPv3 privacy passphrase
 )
