@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
+from estate.change.plans import PLAN_KEY_ENV
+from estate.change.risk import RiskKind
 from estate.inventory.inventory import Inventory
 from estate.lab import LabDeviceSpec, LabHandle, running_lab
 from estate.lab.from_inventory import lab_device_specs
@@ -21,7 +23,12 @@ from estate.secrets import ENV_PREFIX, SECRET_NAMES
 ENV = "dev"
 PASSWORD = "e2e-Pa55word"
 ENABLE = "e2e-En4ble"
+PLAN_KEY = "e2e-plan-signing-key-0123456789"
 SECRETS = {name: f"s3cr3t-{name.lower().replace('_', '-')}-value" for name in SECRET_NAMES}
+ALL_RISKS = ",".join(kind.value for kind in RiskKind)
+# What a push that is not about windows or risk acknowledgement adds to --commit: the dev sites'
+# windows never overlap, and the brownfield change carries every kind of risk flag.
+ANY_TIME = ("--outside-window", "--reason", "e2e: simulated devices", "--accept-risk", ALL_RISKS)
 
 
 def _free_port() -> int:
@@ -36,15 +43,28 @@ class Lab:
     handle: LabHandle
     dir: Path
     start: dict[str, str]  # hostname -> brownfield config the device started with
+    # hostname -> that config as the device shows it (shared keys encrypted as type 6)
+    shown: dict[str, str] = field(default_factory=dict)
 
     def reset(self) -> None:
         for name, text in self.start.items():
             self.handle.set_running_config(name, text)
             self.handle.set_startup_config(name, text)
+        self.shown = {name: self.handle.running_config(name) for name in self.start}
+
+
+# The one-off provisioning every device gets before estate changes it (README: lock-out
+# protection): the archive the revert timer keeps its copy in.
+ARCHIVE = "archive\n path flash:archive/\n maximum 5\n"
+
+
+def provisioned(config_text: str) -> str:
+    return config_text if "\narchive\n" in f"\n{config_text}" else config_text.rstrip("\n") + "\n" + ARCHIVE
 
 
 def lab_specs(inventory: Inventory, port: int) -> tuple[list[LabDeviceSpec], dict[str, str]]:
-    specs = lab_device_specs(inventory, ENV, SECRETS, port=port)
+    specs = [spec.model_copy(update={"config_text": provisioned(spec.config_text)})
+             for spec in lab_device_specs(inventory, ENV, SECRETS, port=port)]
     return specs, {spec.hostname: spec.config_text for spec in specs}
 
 
@@ -53,6 +73,7 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ESTATE_SSH_USERNAME", "estate")
     monkeypatch.setenv("ESTATE_SSH_PASSWORD", PASSWORD)
     monkeypatch.setenv("ESTATE_ENABLE_SECRET", ENABLE)
+    monkeypatch.setenv(PLAN_KEY_ENV, PLAN_KEY)
     for name, value in SECRETS.items():
         monkeypatch.setenv(ENV_PREFIX + name, value)
 

@@ -24,7 +24,7 @@ import pytest
 from estate.change.diff import same_config
 from estate.cli.main import main
 from estate.lab import Faults
-from tests.e2e.conftest import Lab
+from tests.e2e.conftest import ANY_TIME, Lab
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +37,7 @@ NOT_STARTED = ("mps-0024-cs01", "mps-dev-wlc01@MPS-0024", "mps-0042-cs01", "mps-
 
 def push_argv(lab: Lab, runs: Path, *extra: str) -> list[str]:
     return ["push", "--env", "dev", "--lab", "--lab-dir", str(lab.dir), "--commit", "--runs-dir", str(runs),
-            "--timeout", "5", "--site-workers", "1", *extra]
+            "--timeout", "5", "--site-workers", "1", *ANY_TIME, *extra]
 
 
 def start_push(lab: Lab, runs: Path, *extra: str) -> subprocess.Popen[str]:
@@ -128,7 +128,7 @@ def test_first_ctrl_c_finishes_in_flight_devices_and_writes_the_summary(
     # every device is at its intended config or where it started (its backup)
     assert review_statuses(fresh_lab, capsys)[SLOW] == "unchanged"
     for name in ("mps-0024-cs01", "mps-0042-cs01", "mps-dev-wlc01"):
-        assert same_config(fresh_lab.handle.running_config(name), fresh_lab.start[name]), name
+        assert same_config(fresh_lab.handle.running_config(name), fresh_lab.shown[name]), name
     assert_private(runs)
     # the lock was released cleanly: the next run has no takeover to report
     assert (runs / "dev.lock").read_text() == ""
@@ -226,8 +226,8 @@ def test_second_push_on_the_same_environment_is_refused(
     assert first["code"] == 0
     # one run only changed devices: one run folder, and MPS-0024 was left alone
     assert [p.name for p in runs.iterdir() if p.is_dir()] == [owner["run_id"]]
-    assert fresh_lab.handle.running_config("mps-0042-cs01") == fresh_lab.start["mps-0042-cs01"]
-    assert not same_config(fresh_lab.handle.running_config(SLOW), fresh_lab.start[SLOW])
+    assert fresh_lab.handle.running_config("mps-0042-cs01") == fresh_lab.shown["mps-0042-cs01"]
+    assert not same_config(fresh_lab.handle.running_config(SLOW), fresh_lab.shown[SLOW])
 
 
 def test_dry_run_takes_no_lock(fresh_lab: Lab, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

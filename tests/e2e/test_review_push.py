@@ -10,7 +10,7 @@ import pytest
 
 from estate.change.diff import same_config
 from estate.cli.main import main
-from tests.e2e.conftest import Lab
+from tests.e2e.conftest import ANY_TIME, Lab
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +54,7 @@ def test_review_of_brownfield_matches_expected_remediation(fresh_lab: Lab, capsy
 
 def test_push_then_review_shows_no_changes(fresh_lab: Lab, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code = main(["push", "--env", "dev", "--lab", "--lab-dir", str(fresh_lab.dir), "--site", "MPS-0042",
-                 "--site", "MPS-0024", "--commit", "--runs-dir", str(tmp_path)])
+                 "--site", "MPS-0024", "--commit", "--runs-dir", str(tmp_path), *ANY_TIME])
     out = capsys.readouterr().out
     assert code == 0, out
     data = review_json(fresh_lab, capsys, "--site", "MPS-0042", "--site", "MPS-0024")

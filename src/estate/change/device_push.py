@@ -28,7 +28,7 @@ from typing import Any
 from estate.change import checks, session
 from estate.change.connections import ConnectFailure, DeviceAccess, classify
 from estate.change.diff import compute_diff, running_sha256, to_placeholders
-from estate.change.fetch import ConnectSettings, Credentials, Endpoint, connect, show_running
+from estate.change.fetch import ConnectSettings, Credentials, connect, show_running
 from estate.change.plans import PlanError, PlannedDevice, approved_lines
 from estate.change.review import Target, scoped_text
 from estate.change.risk import RiskSettings, assess, uplink_interfaces
@@ -190,9 +190,8 @@ def open_session(job: DeviceJob) -> Any:
     """A privileged session to the job's device; `ConnectError` (classified) on failure."""
     access = job.access
     assert access is not None
-    endpoint = Endpoint(access.hostname, access.host, access.port, access.site_id, access.role)
     try:
-        connection, _ = connect(endpoint, job.credentials, job.settings.connect, job.host_keys)
+        connection, _ = connect(access, job.credentials, job.settings.connect, job.host_keys)
     except Exception as exc:
         failure, message = classify(exc, access)
         raise ConnectError(failure, message) from exc
@@ -296,8 +295,17 @@ class DevicePush:
             result.outcome = CONNECT_OUTCOMES.get(exc.failure, Outcome.UNREACHABLE)
             result.detail = str(exc)
             return False
-        mismatch = self._platform()
+        try:
+            with step(self.rec, self.target.name, "facts"):
+                facts = checks.read_facts(self.connection)
+        except Exception as exc:  # a device that does not answer `show version` is not reachable enough
+            failure, message = classify(exc, self.job.access)
+            result.outcome = CONNECT_OUTCOMES.get(failure, Outcome.UNREACHABLE)
+            result.detail = f"cannot read show version: {message}"
+            return False
+        mismatch = checks.platform_mismatch(facts, self.job.access)
         if mismatch is not None:
+            self.rec.write(self.target.name, "platform", "mismatch", detail=mismatch)
             result.outcome, result.detail = Outcome.PLATFORM_MISMATCH, mismatch
             return False
         return True
@@ -314,18 +322,6 @@ class DevicePush:
             result.detail = describe(exc)
             return False
         return True
-
-    def _platform(self) -> str | None:
-        assert self.job.access is not None
-        try:
-            with step(self.rec, self.target.name, "facts"):
-                facts = checks.read_facts(self.connection)
-        except Exception as exc:
-            return f"cannot read show version: {describe(exc)}"
-        mismatch = checks.platform_mismatch(facts, self.job.access)
-        if mismatch is not None:
-            self.rec.write(self.target.name, "platform", "mismatch", detail=mismatch)
-        return mismatch
 
     def _snapshot(self, name: str) -> checks.Snapshot | None:
         if not self.job.settings.operational_checks:

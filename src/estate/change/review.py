@@ -251,25 +251,6 @@ class Selection:
     lab_dir: Path | None = None
 
 
-def management_endpoints(inventory: Any, env: str, targets: Sequence[Target]) -> dict[str, Any]:
-    """Real management addresses: each switch's from the device model, the WLC's from the
-    estate's services."""
-    from estate.change.fetch import Endpoint
-    from estate.device_model import build_site, wlc_hostname
-
-    wanted = {t.hostname for t in targets}
-    found: dict[str, Endpoint] = {}
-    for site in inventory.env_sites(env, sorted({t.site_id for t in targets if t.site_id})):
-        for switch in build_site(inventory, env, site).switches:
-            if switch.hostname in wanted:
-                found[switch.hostname] = Endpoint(switch.hostname, str(switch.mgmt_ip), 22, switch.site_id,
-                                                  switch.role.value)
-    wlc = wlc_hostname(inventory, env)
-    if wlc in wanted:
-        found[wlc] = Endpoint(wlc, str(inventory.estate.services.wlc_addresses[0]), 22, None, Role.WLC_GLOBAL.value)
-    return found
-
-
 def read_running(selection: Selection, targets: Sequence[Target], endpoints: Mapping[str, Any],
                  credentials: Any, settings: Any) -> tuple[dict[str, FetchResult], str]:
     """Running configs for the targets' devices: from the folder, else over SSH."""
@@ -297,11 +278,25 @@ def prepare(inventory: Any, selection: Selection) -> tuple[list[Target], list[st
 
 
 def endpoints_for(inventory: Any, selection: Selection, targets: Sequence[Target]) -> dict[str, Any]:
-    from estate.change.fetch import endpoints_from_lab
+    """Each device's way in (`DeviceAccess`): the inventory's settings (access.yaml over the
+    derived management addresses, with the platform the device must be); with a lab, the lab's
+    address and port replace the inventory's, the rest (platform, train) still holds."""
+    from dataclasses import replace
 
-    if selection.lab_dir is not None:
-        return endpoints_from_lab(selection.lab_dir, {t.hostname for t in targets})
-    return management_endpoints(inventory, selection.env, targets)
+    from estate.change.connections import access_for, access_from_lab
+    from estate.change.fetch import FetchError
+    from estate.lab.state import LabError
+
+    hostnames = sorted({t.hostname for t in targets})
+    found = access_for(inventory, selection.env, hostnames)
+    if selection.lab_dir is None:
+        return found
+    try:
+        lab = access_from_lab(selection.lab_dir, hostnames)
+    except LabError as exc:
+        raise FetchError(str(exc)) from exc
+    return {name: replace(found[name], host=where.host, port=where.port) if name in found else where
+            for name, where in lab.items()}
 
 
 def review_environment(

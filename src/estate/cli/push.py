@@ -115,19 +115,13 @@ def window_gate(inventory: Any, env: str, sites: list[str] | None, outside: bool
 
 
 def device_access(inventory: Any, selection: Any, targets: Any) -> dict[str, Any]:
-    """Each device's way in: the inventory's settings; with --lab the lab's address and port
-    replace the inventory's (the lab is one more source of endpoints)."""
-    from dataclasses import replace
+    from estate.change.fetch import FetchError
+    from estate.change.review import endpoints_for
 
-    from estate.change.connections import access_for, access_from_lab
-
-    hostnames = sorted({t.hostname for t in targets})
-    found = access_for(inventory, selection.env, hostnames)
-    if selection.lab_dir is None:
-        return found
-    lab = access_from_lab(selection.lab_dir, hostnames)
-    return {name: replace(found[name], host=where.host, port=where.port) if name in found else where
-            for name, where in lab.items()}
+    try:
+        return endpoints_for(inventory, selection, targets)
+    except FetchError as exc:
+        raise UserError(str(exc)) from exc
 
 
 def run(args: argparse.Namespace) -> int:
