@@ -13,7 +13,7 @@ import pytest
 
 from estate.cli.main import main
 from estate.cli.plan_text import as_json, as_text
-from estate.cloud.plan import Plan, run_plan
+from estate.cloud.plan import Plan, PlanNode, run_plan
 from estate.cloud.preview import lines
 from estate.paths import DEFAULT_INVENTORY, PROJECT_ROOT
 
@@ -52,12 +52,20 @@ def test_summary_counts_every_resource_once(prod: Plan) -> None:
 
 def test_detail_shows_every_input_of_every_resource(prod: Plan) -> None:
     detail = as_text(prod, detail=True)
-    tiers = {n.resource.urn for n in prod.tiers()}
+    depth: dict[str, int] = {}
+
+    def walk(node: PlanNode, level: int) -> None:
+        depth[node.resource.urn] = level
+        for child in node.children:
+            walk(child, level + 1)
+
+    for tier in prod.tiers():
+        walk(tier, 0)
     for r in prod.resources:
-        if r.custom:
-            assert r.parent in tiers, r.name  # a tier's child: name at depth 1, its inputs at depth 3
-            block = "\n".join(lines(r.inputs, depth=3))
-            assert f"  {r.name}  [{r.typ}]" in detail and block in detail, r.name
+        if r.custom:  # the name at its depth in the tree, its inputs two levels deeper
+            pad = "  " * depth[r.urn]
+            block = "\n".join(lines(r.inputs, depth=depth[r.urn] + 2))
+            assert f"\n{pad}{r.name}  [{r.typ}]" in detail and block in detail, r.name
 
 
 def test_human_units_never_raw_floats(prod: Plan) -> None:
