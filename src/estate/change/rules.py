@@ -243,9 +243,19 @@ def _anchored(rule: LineRule, found: re.Match[str], running: HConfig) -> bool:
     return any(anchor.fullmatch(child.text) for child in running.children)
 
 
+@lru_cache(maxsize=8)
+def _leaf_hint(kinds: tuple[RuleKind, ...]) -> re.Pattern[str]:
+    """One regex for the last path segment of every rule of `kinds`: most lines of a config are
+    ruled out by it without building their path."""
+    segments = {re.sub(r"\(\?P<\w+>", "(?:", rule.pattern.rsplit(SEPARATOR, 1)[-1])
+                for rule in RULES if rule.kind in kinds}
+    return re.compile("|".join(f"(?:{segment})" for segment in sorted(segments)))
+
+
 def _secret_lines(intended: HConfig) -> Iterator[tuple[HConfigChild, LineRule, re.Match[str]]]:
+    hint = _leaf_hint((RuleKind.PRESENCE, RuleKind.WRITE_ONLY))
     for node in intended.all_children():
-        if node.children:
+        if node.children or not hint.fullmatch(node.text):
             continue
         path = path_text(node)
         hit = matching_rule(RuleKind.PRESENCE, path) or matching_rule(RuleKind.WRITE_ONLY, path)
@@ -262,17 +272,26 @@ def _clear_form(rule: LineRule, found: re.Match[str]) -> bool:
     return groups.get("type") == "0" or bool(_PLACEHOLDER.fullmatch(groups.get("secret") or ""))
 
 
-def _absent(source: HConfig | HConfigChild,
-            target: HConfig | HConfigChild) -> Iterator[tuple[HConfigChild, HConfig | HConfigChild]]:
-    """(source child, target section) for each source line the target lacks and that hier_config
-    would negate (not one that an idempotent target line replaces); recurses into shared sections."""
+def _absent(source: HConfig | HConfigChild, target: HConfig | HConfigChild,
+            deep: bool) -> Iterator[tuple[HConfigChild, HConfig | HConfigChild]]:
+    """(source child, target section) for each source line the target lacks; with `deep`, also
+    inside the sections both have."""
     for child in source.children:
         other = target.children.get(child.text)
         if other is None:
-            if not child.is_idempotent_command(target.children):
-                yield child, target
-        elif child.children:
-            yield from _absent(child, other)
+            yield child, target
+        elif deep and child.children:
+            yield from _absent(child, other, deep)
+
+
+def _never_removed(source: HConfig, target: HConfig) -> Iterator[tuple[HConfigChild, HConfig | HConfigChild, str]]:
+    """(source line, target section, reason) for each never-remove line of `source` that
+    hier_config would negate to reach `target` (not one an idempotent target line replaces)."""
+    deep = any(SEPARATOR in rule.pattern for rule in RULES if rule.kind is RuleKind.NEVER_REMOVE)
+    for child, section in list(_absent(source, target, deep)):
+        hit = matching_rule(RuleKind.NEVER_REMOVE, path_text(child))
+        if hit is not None and not child.is_idempotent_command(section.children):
+            yield child, section, hit[0].reason
 
 
 def _secret_rules(adjusted: RuleAdjusted, rotate: frozenset[str]) -> list[tuple[HConfigChild, str]]:
@@ -304,13 +323,10 @@ def apply_rules(running: HConfig, intended: HConfig, rotate: frozenset[str] = fr
     """Apply the rule table to a parsed pair (both trees are changed in place and returned)."""
     adjusted = RuleAdjusted(running, intended, running)
     keep = _secret_rules(adjusted, rotate)
-    for child, section in list(_absent(running, intended)):
-        if hit := matching_rule(RuleKind.NEVER_REMOVE, path_text(child)):
-            section.add_deep_copy_of(child)
-            adjusted.kept.append(KeptLine(path_text(child), hit[0].reason))
-    for child, _section in _absent(intended, running):
-        if hit := matching_rule(RuleKind.NEVER_REMOVE, path_text(child)):
-            keep.append((child, hit[0].reason))
+    for child, section, reason in list(_never_removed(running, intended)):
+        section.add_deep_copy_of(child)
+        adjusted.kept.append(KeptLine(path_text(child), reason))
+    keep.extend((child, reason) for child, _section, reason in _never_removed(intended, running))
     if keep:
         target = running.deep_copy()
         for child, reason in keep:
