@@ -4,6 +4,11 @@ Each site owns one block of the environment's supernet, chosen by its site numbe
 owns block 42), so adding or removing a site never moves another site's addresses. Inside the
 block, each VLAN gets the smallest subnet that holds its hosts plus growth, packed largest
 first from the start of the block; the last /28 of the block holds the loopback and WAN link.
+
+Where the environment names a `voice_supernet`, the voice VLAN's subnet comes instead from the
+site's slot of that aggregate (slot = site number again, one slot per possible site block), so
+every phone in the environment sits inside one prefix that a firewall admits with one rule. The
+voice subnet keeps its room in the block, unused, so moving voice renumbers no other VLAN.
 """
 
 from __future__ import annotations
@@ -79,6 +84,23 @@ def site_block(supernet: IPv4Network, block_prefix: int, site_number: int) -> IP
     return IPv4Network((int(supernet.network_address) + site_number * size, block_prefix))
 
 
+def voice_slot(voice_supernet: IPv4Network, supernet: IPv4Network, block_prefix: int,
+               site_number: int) -> IPv4Network:
+    """Site `site_number`'s slot of the voice aggregate: as many slots as the supernet has site
+    blocks, so every site that can have a block has a slot and no slot ever moves."""
+    slot_prefix = voice_supernet.prefixlen + block_prefix - supernet.prefixlen
+    if slot_prefix > 30:
+        raise AddressingError(
+            f"voice_supernet {voice_supernet} is too small: it needs a slot for each of the "
+            f"{2 ** (block_prefix - supernet.prefixlen)} site blocks of {supernet}")
+    slots = 2 ** (block_prefix - supernet.prefixlen)
+    if not 0 < site_number < slots:
+        raise AddressingError(f"site number {site_number} has no voice slot in {voice_supernet} "
+                              f"(slots 1-{slots - 1})")
+    size = 2 ** (32 - slot_prefix)
+    return IPv4Network((int(voice_supernet.network_address) + site_number * size, slot_prefix))
+
+
 def hosts_needed(site: Site, plan: SitePlan, policy: AddressingPolicy, guest: bool) -> dict[VlanRole, int]:
     needs = {
         VlanRole.MANAGEMENT: plan.switches + MGMT_RESERVED,
@@ -103,7 +125,8 @@ def subnet_prefix(hosts: int, policy: AddressingPolicy) -> int:
 
 
 def address_site(
-    site: Site, plan: SitePlan, estate: EstateFile, supernet: IPv4Network, guest: bool
+    site: Site, plan: SitePlan, estate: EstateFile, supernet: IPv4Network, guest: bool,
+    *, voice_supernet: IPv4Network | None = None,
 ) -> SiteAddressing:
     policy = estate.addressing
     block = site_block(supernet, policy.site_block_prefix, site.number)
@@ -120,6 +143,8 @@ def address_site(
         prefix = subnet_prefix(needs[role], policy)
         network = IPv4Network((cursor, prefix))
         cursor += network.num_addresses
+        if role == VlanRole.VOICE and voice_supernet is not None:
+            network = _voice_subnet(site, prefix, voice_supernet, supernet, policy.site_block_prefix)
         subnets.append(VlanSubnet(role, vlans[role].id, vlans[role].name, network, needs[role]))
     if cursor > infra_start:
         used = cursor - int(block.network_address)
@@ -135,3 +160,13 @@ def address_site(
         loopback=IPv4Address(infra_start + 1),
         wan_network=IPv4Network((infra_start + 4, 30)),
     )
+
+
+def _voice_subnet(site: Site, prefix: int, voice_supernet: IPv4Network, supernet: IPv4Network,
+                  block_prefix: int) -> IPv4Network:
+    slot = voice_slot(voice_supernet, supernet, block_prefix, site.number)
+    if prefix < slot.prefixlen:
+        raise AddressingError(
+            f"the site's {site.phones} phones need a /{prefix} voice subnet; the voice slots of "
+            f"voice_supernet {voice_supernet} are /{slot.prefixlen}")
+    return IPv4Network((int(slot.network_address), prefix))

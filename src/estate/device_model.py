@@ -198,7 +198,9 @@ def _build_site(inventory: Inventory, env: str, site: Site) -> SiteModel:
     estate = inventory.estate
     guest = inventory.has_guest(site)
     plan = plan_site(site, estate.switching)
-    addressing = address_site(site, plan, estate, inventory.environment(env).supernet, guest)
+    environment = inventory.environment(env)
+    addressing = address_site(site, plan, estate, environment.supernet, guest,
+                              voice_supernet=environment.voice_supernet)
     core_model = estate.models.core_small if plan.core is CoreSize.SMALL else estate.models.core_large
     core_layout, access_layout = layout(core_model), layout(estate.models.access)
     core_name = switch_hostname(site.site_id, Role.CORE, 0)

@@ -1,5 +1,6 @@
-"""Addressing invariants, over generated estates: nothing overlaps, and a site's addresses
-depend on that site alone (adding or removing another site moves nothing)."""
+"""Addressing invariants, over generated estates: nothing overlaps (voice subnets, drawn from
+the environment's voice aggregate, included), and a site's addresses depend on that site alone
+(adding or removing another site moves nothing)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ import dataclasses
 import itertools
 from ipaddress import IPv4Network
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from estate.addressing import AddressingError, SiteAddressing
+from estate.addressing import AddressingError, SiteAddressing, voice_slot
 from estate.device_model import build_site
 from estate.inventory.inventory import Inventory
 from estate.inventory.models import Environment, Site, VlanRole
 from estate.sizing import SizingError
 
+SUPERNET, VOICE_SUPERNET = IPv4Network("10.0.0.0/9"), IPv4Network("100.64.0.0/12")
 KINDS = ["headquarters", "police_station", "custody_suite", "patrol_base", "neighbourhood_office"]
 
 
@@ -47,7 +50,7 @@ def estates(draw: st.DrawFn) -> list[Site]:
 
 def with_sites(base: Inventory, chosen: list[Site]) -> Inventory:
     environments = {"prod": Environment(aws_account="333333333333", region="eu-west-2",
-                                       supernet=IPv4Network("10.0.0.0/9"), sites="all")}
+                                       supernet=SUPERNET, sites="all", voice_supernet=VOICE_SUPERNET)}
     estate = base.estate.model_copy(update={"environments": environments})
     ordered = sorted(chosen, key=lambda s: s.site_id)
     return dataclasses.replace(base, estate=estate, sites={s.site_id: s for s in ordered})
@@ -75,8 +78,14 @@ def test_nothing_overlaps(sample_inventory: Inventory, chosen: list[Site]) -> No
     for (site_a, a), (site_b, b) in itertools.combinations(networks, 2):
         assert not a.overlaps(b), f"{site_a} {a} overlaps {site_b} {b}"
     for sid, site_plan in plan.items():
-        assert all(net.subnet_of(site_plan.block) for net in all_networks(site_plan)), sid
+        voice = site_plan.subnet(VlanRole.VOICE)
+        in_block = [net for net in all_networks(site_plan) if voice is None or net != voice.network]
+        assert all(net.subnet_of(site_plan.block) for net in in_block), sid
         assert all(s.network.num_addresses - 3 >= s.hosts_needed for s in site_plan.subnets), sid
+        if voice is not None:
+            number = int(sid.rsplit("-", 1)[1])
+            assert voice.network.subnet_of(voice_slot(VOICE_SUPERNET, SUPERNET, 19, number)), sid
+            assert not voice.network.overlaps(SUPERNET), sid
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -107,3 +116,31 @@ def test_sample_prod_estate_has_unique_management_addresses(sample_inventory: In
             mgmt = model.addressing.subnet(VlanRole.MANAGEMENT)
             assert mgmt is not None
             assert switch.mgmt_ip in mgmt.network
+
+
+def test_voice_subnets_from_the_aggregate_in_the_sample(sample_inventory: Inventory) -> None:
+    """Every prod phone is inside prod's voice aggregate, and no voice subnet touches another
+    site's data, management or Wi-Fi subnets, another environment, or another voice subnet."""
+    estate = sample_inventory.estate
+    prod = estate.environments["prod"]
+    assert prod.voice_supernet is not None
+    voice: list[IPv4Network] = []
+    other: list[IPv4Network] = []
+    for site in sample_inventory.env_sites("prod"):
+        addressing = build_site(sample_inventory, "prod", site).addressing
+        for subnet in addressing.subnets:
+            (voice if subnet.role == VlanRole.VOICE else other).append(subnet.network)
+    assert voice and all(v.subnet_of(prod.voice_supernet) for v in voice)
+    assert all(not a.overlaps(b) for a, b in itertools.combinations(voice, 2))
+    supernets = [e.supernet for e in estate.environments.values()]
+    supernets += [e.voice_supernet for n, e in estate.environments.items() if n != "prod" and e.voice_supernet]
+    assert not any(v.overlaps(n) for v in voice for n in [*other, *supernets])
+
+
+def test_voice_slots_are_fixed_by_site_number() -> None:
+    assert voice_slot(VOICE_SUPERNET, SUPERNET, 19, 1) == IPv4Network("100.64.4.0/22")
+    assert voice_slot(VOICE_SUPERNET, SUPERNET, 19, 1023) == IPv4Network("100.79.252.0/22")
+    with pytest.raises(AddressingError, match="no voice slot"):
+        voice_slot(VOICE_SUPERNET, SUPERNET, 19, 1024)
+    with pytest.raises(AddressingError, match="too small"):
+        voice_slot(IPv4Network("100.64.0.0/22"), SUPERNET, 19, 1)

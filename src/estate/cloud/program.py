@@ -11,7 +11,7 @@ import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
 
 from estate.capacity import plan_capacity
-from estate.cloud.connectivity import Connectivity, ConnectivityArgs
+from estate.cloud.connectivity import Connectivity, ConnectivityArgs, CrossAccountDx
 from estate.cloud.contact_centre import EvidenceTarget, declare_contact_centre
 from estate.cloud.evidence import EvidenceArgs, EvidenceStore
 from estate.cloud.settings import (
@@ -60,19 +60,30 @@ def prepare(
     return StackInputs(settings, inventory, sizes)
 
 
+def cross_account_dx(settings: StackSettings) -> CrossAccountDx | None:
+    gateway, owner = settings.network.direct_connect_gateway_id, settings.network_account
+    if gateway is None or owner is None:  # settings refuse a gateway without its owner
+        return None
+    return CrossAccountDx(gateway_id=gateway, owner_account_id=owner.account_id, role_arn=owner.role_arn)
+
+
 def define_stack(inputs: StackInputs) -> None:
     settings, inventory, sizes = inputs.settings, inputs.inventory, inputs.sizes
     env = settings.stack
     environment = inventory.environment(env)
     net, voice = settings.network, settings.voice
     connectivity = Connectivity(f"{env}-connectivity", ConnectivityArgs(
-        env=env, vpc_cidr=net.vpc_cidr, azs=net.azs, transit_gateway_asn=net.transit_gateway_asn,
-        site_supernet=environment.supernet, vpn_hubs=net.vpn_hubs,
-        direct_connect_gateway_id=net.direct_connect_gateway_id))
+        env=env, account_id=environment.aws_account, vpc_cidr=net.vpc_cidr, azs=net.azs,
+        transit_gateway_asn=net.transit_gateway_asn, site_supernet=environment.supernet,
+        voice_supernet=environment.voice_supernet, site_resolvers=list(inventory.estate.services.dns_servers),
+        vpn_hubs=net.vpn_hubs, direct_connect=cross_account_dx(settings),
+        flow_log_retention_days=settings.evidence.audit_retention_days))
     ports = inventory.estate.voice
     tier = VoiceTier(f"{env}-voice", VoiceArgs(
         env=env, vpc_id=connectivity.vpc_id, vpc_cidr=str(net.vpc_cidr),
-        subnet_ids=list(connectivity.subnet_ids), voice_subnets=sizes.voice_subnets,
+        subnet_ids=list(connectivity.subnet_ids), public_subnet_ids=list(connectivity.public_subnet_ids),
+        voice_ranges=sizes.voice_ranges, voice_subnets=sizes.voice_subnets,
+        concurrent_calls=sizes.capacity.totals.channels,
         sip_domain=ports.sip_domain, sip_subdomain=voice.sip_subdomain,
         sip_port=ports.sip_ports.udp_tcp, sips_port=ports.sip_ports.tls,
         rtp_first=ports.rtp_ports.first, rtp_last=ports.rtp_ports.last,
@@ -89,6 +100,8 @@ def define_stack(inputs: StackInputs) -> None:
     pulumi.export("sipFqdn", f"{voice.sip_subdomain}.{ports.sip_domain}")
     pulumi.export("nlbDnsName", tier.nlb_dns_name)
     pulumi.export("voiceConnectorHost", tier.voice_connector_host)
+    pulumi.export("s3EndpointId", connectivity.s3_endpoint_id)
+    pulumi.export("resolverInboundEndpointId", connectivity.resolver_endpoint_id)
     pulumi.export("ingestBucket", store.ingest_bucket)
     pulumi.export("evidentialBucket", store.evidential_bucket)
     if has_contact_centre(inventory.root):

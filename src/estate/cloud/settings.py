@@ -146,6 +146,20 @@ class Evidence(Model):
 AccountId = Annotated[str, Field(pattern=r"^\d{12}$")]
 
 
+class NetworkAccount(Model):
+    """The account that owns the Direct Connect gateway, and the role there that this stack
+    assumes to accept its association proposal (`estate:networkAccount`)."""
+
+    account_id: AccountId
+    role_arn: Annotated[str, Field(pattern=r"^arn:aws:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")]
+
+    @model_validator(mode="after")
+    def _role_in_account(self) -> NetworkAccount:
+        if self.role_arn.split(":")[4] != self.account_id:
+            raise ValueError(f"roleArn {self.role_arn} is not in accountId {self.account_id}")
+        return self
+
+
 class AwsTarget(Model):
     """Where the stack deploys (`aws:region`, `aws:allowedAccountIds`); checked against the
     inventory's environment, since the provider refuses any other account only if pinned."""
@@ -160,6 +174,7 @@ class StackSettings(Model):
     network: Network
     voice: Voice
     evidence: Evidence
+    network_account: NetworkAccount | None = None
     aws: AwsTarget = AwsTarget()
 
     @model_validator(mode="after")
@@ -167,6 +182,13 @@ class StackSettings(Model):
         if self.stack == "prod" and self.evidence.evidential_lock_mode != "COMPLIANCE":
             raise ValueError(f"{NAMESPACE}:evidence.evidentialLockMode must be COMPLIANCE in prod "
                              "(prod keeps evidence under COMPLIANCE lock)")
+        return self
+
+    @model_validator(mode="after")
+    def _dx_owner_known(self) -> StackSettings:
+        if self.network.direct_connect_gateway_id and self.network_account is None:
+            raise ValueError(f"{NAMESPACE}:networkAccount (accountId, roleArn) is needed with "
+                             f"{NAMESPACE}:network.directConnectGatewayId: the gateway's owner accepts the association")
         return self
 
     def capacity(self) -> CapacitySettings:
@@ -222,12 +244,13 @@ def parse_settings(stack: str, values: Mapping[str, str]) -> StackSettings:
     """Settings from the config values (strings, structured ones as JSON text)."""
     document: dict[str, Any] = {"stack": stack}
     problems: list[SettingProblem] = []
-    known = ", ".join(f"{NAMESPACE}:{k}" for k in StackSettings.model_fields if k not in RESERVED)
+    fields = [to_camel(k) for k in StackSettings.model_fields if k not in RESERVED]  # keys as written
+    known = ", ".join(f"{NAMESPACE}:{k}" for k in fields)
     for key, raw in values.items():
         namespace, _, name = key.partition(":")
         if namespace != NAMESPACE:
             continue
-        if name not in StackSettings.model_fields or name in RESERVED:
+        if name not in fields:
             problems.append(SettingProblem(key, f"unknown setting (known: {known})", (key,)))
         elif name == "inventory":
             document[name] = raw
@@ -269,6 +292,15 @@ def check_against_inventory(settings: StackSettings, inventory: Inventory) -> No
         key = f"{NAMESPACE}:network.vpcCidr"
         problems.append(SettingProblem(key, f"{cidr} overlaps the sites' supernet {env.supernet} of environment "
                                             f"{settings.stack}", (f"{NAMESPACE}:network", "vpcCidr")))
+    if env.voice_supernet is not None and cidr.overlaps(env.voice_supernet):
+        key = f"{NAMESPACE}:network.vpcCidr"
+        problems.append(SettingProblem(key, f"{cidr} overlaps the phones' voice_supernet {env.voice_supernet} of "
+                                            f"environment {settings.stack}", (f"{NAMESPACE}:network", "vpcCidr")))
+    if settings.network_account is not None and settings.network_account.account_id == env.aws_account:
+        key = f"{NAMESPACE}:networkAccount.accountId"
+        problems.append(SettingProblem(key, f"{env.aws_account} is this stack's own account; the network account "
+                                            "owns the Direct Connect gateway",
+                                       (f"{NAMESPACE}:networkAccount", "accountId")))
     hubs = {site.wan_hub for site in inventory.env_sites(settings.stack)}
     for i, hub in enumerate(settings.network.vpn_hubs):
         if hub.name not in hubs:

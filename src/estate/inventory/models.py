@@ -151,6 +151,15 @@ class Environment(Frozen):
     region: Literal["eu-west-2"]
     supernet: IPv4Network
     sites: SiteSelection
+    # Every site's voice subnet comes from this one aggregate (slot = site number), so that a
+    # firewall or security group admits all phones with one rule instead of one per site.
+    voice_supernet: IPv4Network | None = None
+
+    @model_validator(mode="after")
+    def _voice_apart(self) -> Environment:
+        if self.voice_supernet is not None and self.voice_supernet.overlaps(self.supernet):
+            raise ValueError(f"voice_supernet {self.voice_supernet} overlaps the site supernet {self.supernet}")
+        return self
 
 
 class EstateFile(Frozen):
@@ -171,6 +180,19 @@ class EstateFile(Frozen):
     addressing: AddressingPolicy
     site_kinds: dict[KindName, SiteKind] = Field(min_length=1)
     environments: dict[EnvName, Environment] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _voice_supernets_apart(self) -> EstateFile:
+        for name, env in self.environments.items():
+            if env.voice_supernet is None:
+                continue
+            for other_name, other in self.environments.items():
+                clash = [net for net in (other.supernet, other.voice_supernet)
+                         if net is not None and net.overlaps(env.voice_supernet) and net is not env.voice_supernet]
+                if other_name != name and clash:
+                    raise ValueError(f"environments.{name}.voice_supernet {env.voice_supernet} overlaps "
+                                     f"{clash[0]} of environment {other_name}")
+        return self
 
     def vlan(self, role: VlanRole) -> VlanDef:
         for vlan in self.vlans:
