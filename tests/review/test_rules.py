@@ -254,3 +254,10 @@ def test_management_ordering_leaves_other_removals_in_place() -> None:
     assert [line.strip() for line in diff.remediation] == [
         "no ntp server 192.0.2.1", "ntp server 192.0.2.2", "ip route 0.0.0.0 0.0.0.0 10.0.0.9",
         "no ip route 0.0.0.0 0.0.0.0 10.0.0.1"]
+
+
+def test_never_remove_line_replaced_in_place_is_changed_normally() -> None:
+    """A never-remove line that the intended replaces (one value per device) is set, not kept."""
+    diff = compute_diff("sw1", "sw1", BASE + "enable secret 9 $9$old$hash\n", BASE + "enable secret 9 $9$new$hash\n")
+    assert diff.remediation == ("enable secret 9 $9$new$hash",)
+    assert not diff.kept and diff.converged and diff.rollback_converged
