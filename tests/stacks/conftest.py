@@ -4,6 +4,7 @@ created in moto and which stayed plain mocks."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -30,7 +31,8 @@ class DeployedStack:
     monitor: TreeMonitor
 
 
-def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+def fake_credentials(monkeypatch: pytest.MonkeyPatch, account: str = "123456789012") -> None:
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", account)
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(key, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-2")
@@ -42,14 +44,16 @@ def stack(request: pytest.FixtureRequest) -> Iterator[DeployedStack]:
     """One stack per environment, declared once into its own moto and shared by the module's
     tests (declaring it is the slow part)."""
     env: str = request.param
-    with pytest.MonkeyPatch.context() as monkeypatch, mock_aws():
-        fake_credentials(monkeypatch)
+    with pytest.MonkeyPatch.context() as monkeypatch:
         config = read_stack_config(PROJECT_ROOT, env)
-        mocks = EstateMocks(MotoBackend())
-        monitor = run_program(mocks, "estate", env, config, main)
-        BACKED.update(mocks.types(backed=True))
-        PLAIN.update(mocks.types(backed=False))
-        yield DeployedStack(env, prepare(env, config), mocks, monitor)
+        # moto answers as the environment's own account, so ARNs in the policies match moto's
+        fake_credentials(monkeypatch, json.loads(config["aws:allowedAccountIds"])[0])
+        with mock_aws():
+            mocks = EstateMocks(MotoBackend())
+            monitor = run_program(mocks, "estate", env, config, main)
+            BACKED.update(mocks.types(backed=True))
+            PLAIN.update(mocks.types(backed=False))
+            yield DeployedStack(env, prepare(env, config), mocks, monitor)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -139,7 +139,10 @@ def _logging(m: MotoBackend, name: str, i: dict[str, Any]) -> tuple[str, dict[st
 @handles("aws:kms/key:Key")
 def _key(m: MotoBackend, name: str, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     kms = m.client("kms")
-    meta = kms.create_key(Description=i.get("description", ""))["KeyMetadata"]
+    extra = {"Policy": i["policy"]} if i.get("policy") else {}
+    if i.get("bypassPolicyLockoutSafetyCheck"):
+        extra["BypassPolicyLockoutSafetyCheck"] = True
+    meta = kms.create_key(Description=i.get("description", ""), **extra)["KeyMetadata"]
     if i.get("enableKeyRotation"):
         kms.enable_key_rotation(KeyId=meta["KeyId"],
                                 RotationPeriodInDays=_int(i.get("rotationPeriodInDays", 365)))
@@ -405,7 +408,8 @@ def _trail(m: MotoBackend, name: str, i: dict[str, Any]) -> tuple[str, dict[str,
         Name=i["name"], S3BucketName=i["s3BucketName"], S3KeyPrefix=i.get("s3KeyPrefix", ""),
         EnableLogFileValidation=bool(i.get("enableLogFileValidation")),
         IncludeGlobalServiceEvents=bool(i.get("includeGlobalServiceEvents")),
-        IsMultiRegionTrail=bool(i.get("isMultiRegionTrail")))
+        IsMultiRegionTrail=bool(i.get("isMultiRegionTrail")),
+        **({"KmsKeyId": i["kmsKeyId"]} if i.get("kmsKeyId") else {}))
     if i.get("eventSelectors"):
         cloudtrail.put_event_selectors(TrailName=i["name"], EventSelectors=pascal(i["eventSelectors"]))
     return i["name"], {"arn": trail["TrailARN"]}
@@ -440,3 +444,7 @@ def _kinesis_stream(m: MotoBackend, name: str, i: dict[str, Any]) -> tuple[str, 
         kinesis.increase_stream_retention_period(StreamName=stream, RetentionPeriodHours=int(i["retentionPeriod"]))
     summary = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]
     return summary["StreamARN"], {"arn": summary["StreamARN"], "name": stream}
+
+
+# handler modules register themselves through `handles`; imported last, as they import it from here
+from tests.stacks import moto_evidence  # noqa: E402, F401

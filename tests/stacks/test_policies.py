@@ -28,7 +28,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_no_violations_in_mocked_plan(env: str) -> None:
     plan = run_plan(env)
     assert plan.violations == ()
-    assert plan.counts["aws:s3/bucket:Bucket"] == 3
+    assert plan.counts["aws:s3/bucket:Bucket"] == 4  # audit (access logs), trail, ingest, evidential
 
 
 def good_bucket(name: str, locked: bool) -> list[PlanResource]:

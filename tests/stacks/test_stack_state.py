@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.stacks.conftest import DeployedStack
+from tests.stacks.policy_gate import moto_defers_to_the_gate
 
 # pulumi_aws warns about its own deprecated aliases on import; nothing here uses them
 pytestmark = [pytest.mark.stack, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
@@ -32,8 +33,10 @@ def test_every_moto_type_was_created_in_moto(stack: DeployedStack) -> None:
         "contactFlow:ContactFlow", "hoursOfOperation:HoursOfOperation", "instanceStorageConfig:InstanceStorageConfig",
         "queue:Queue", "routingProfile:RoutingProfile", "securityProfile:SecurityProfile",
         "phoneNumber:PhoneNumber", "phoneNumberContactFlowAssociation:PhoneNumberContactFlowAssociation")}
+    # moto runs Lambda code only in Docker: the promotion's code is tested directly instead
+    lambdas = {"aws:lambda/function:Function", "aws:lambda/permission:Permission"}
     assert plain <= {"aws:chime/voiceConnector:VoiceConnector", "aws:rolesanywhere/trustAnchor:TrustAnchor",
-                     "aws:rolesanywhere/profile:Profile",
+                     "aws:rolesanywhere/profile:Profile", *lambdas,
                      "aws:directconnect/gatewayAssociation:GatewayAssociation",
                      "aws:directconnect/gatewayAssociationProposal:GatewayAssociationProposal",
                      "pulumi:providers:aws",  # the network account's provider (Direct Connect acceptance)
@@ -66,12 +69,13 @@ def test_evidential_bucket_lock_and_retention(stack: DeployedStack) -> None:
     assert s3.get_bucket_versioning(Bucket=bucket(stack, "evidential"))["Status"] == "Enabled"
 
 
-def test_locked_object_cannot_be_deleted(stack: DeployedStack) -> None:
+def test_locked_object_cannot_be_deleted(stack: DeployedStack, monkeypatch: pytest.MonkeyPatch) -> None:
     s3, name = client("s3"), bucket(stack, "evidential")
     policy = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])
-    assert {"TlsOnly", "KmsOnly", "ThisKeyOnly"} <= {st["Sid"] for st in policy["Statement"]}
-    # moto denies every object call once a policy statement has a Condition: test the lock without it
-    s3.delete_bucket_policy(Bucket=name)
+    assert {"TlsOnly", "KmsWhenStated", "ThisKeyWhenStated", "NoDeletes"} <= {st["Sid"] for st in policy["Statement"]}
+    # the policy stays; moto cannot evaluate its conditions, so only Object Lock decides here
+    # (test_evidence_custody evaluates the policies themselves)
+    moto_defers_to_the_gate(monkeypatch)
     version = s3.put_object(Bucket=name, Key="MPS-0004/cam-17/clip.mp4", Body=b"footage")["VersionId"]
     head = s3.head_object(Bucket=name, Key="MPS-0004/cam-17/clip.mp4")
     assert head["ObjectLockMode"] == stack.inputs.settings.evidence.evidential_lock_mode
@@ -86,7 +90,7 @@ def test_ingest_lifecycle_expires_after_retention(stack: DeployedStack) -> None:
     assert expiry[0]["Expiration"]["Days"] == stack.inputs.settings.evidence.ingest_retention_days
 
 
-@pytest.mark.parametrize("label", ["audit", "ingest", "evidential"])
+@pytest.mark.parametrize("label", ["audit", "ingest", "evidential", "trail"])
 def test_encryption_and_public_access_block(stack: DeployedStack, label: str) -> None:
     s3, name = client("s3"), bucket(stack, label)
     block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
@@ -133,11 +137,33 @@ def test_srv_records_point_at_the_nlb(stack: DeployedStack) -> None:
     assert sorted((x["Protocol"], x["Port"]) for x in listeners) == [("TCP_UDP", 5060), ("TLS", 5061)]
 
 
-def test_transit_gateway_vpns_and_trail(stack: DeployedStack) -> None:
-    ec2 = client("ec2")
+def test_transit_gateway_vpns(stack: DeployedStack) -> None:
     hubs = stack.inputs.settings.network.vpn_hubs
-    vpns = ec2.describe_vpn_connections()["VpnConnections"]
+    vpns = client("ec2").describe_vpn_connections()["VpnConnections"]
     assert len(vpns) == len(hubs) and all(v.get("TransitGatewayId") for v in vpns)
-    trail = client("cloudtrail").get_event_selectors(TrailName=f"estate-{stack.env}-evidence")
-    values = trail["EventSelectors"][0]["DataResources"][0]["Values"]
-    assert values == [f"arn:aws:s3:::{bucket(stack, 'evidential')}/"]
+
+
+def test_trail_multi_region_validated_encrypted_into_a_locked_bucket(stack: DeployedStack) -> None:
+    cloudtrail, name = client("cloudtrail"), f"estate-{stack.env}-evidence"
+    trail = cloudtrail.get_trail(Name=name)["Trail"]
+    assert trail["IsMultiRegionTrail"] and trail["LogFileValidationEnabled"] and trail["IncludeGlobalServiceEvents"]
+    assert trail["KmsKeyId"] and trail["S3BucketName"] == bucket(stack, "trail")
+    lock = client("s3").get_object_lock_configuration(Bucket=bucket(stack, "trail"))["ObjectLockConfiguration"]
+    assert lock["Rule"]["DefaultRetention"]["Days"] == stack.inputs.settings.evidence.audit_retention_days
+    values = cloudtrail.get_event_selectors(TrailName=name)["EventSelectors"][0]["DataResources"][0]["Values"]
+    assert values == [f"arn:aws:s3:::{bucket(stack, 'ingest')}/", f"arn:aws:s3:::{bucket(stack, 'evidential')}/"]
+
+
+@pytest.mark.parametrize("label", ["ingest", "evidential", "trail"])
+def test_key_policy_protects_the_key_except_for_break_glass(stack: DeployedStack, label: str) -> None:
+    kms = client("kms")
+    key = kms.describe_key(KeyId=f"alias/estate-{stack.env}-{label}")["KeyMetadata"]["KeyId"]
+    statements = {s["Sid"]: s for s in json.loads(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])[
+        "Statement"]}
+    protect = statements["ProtectKeyExceptBreakGlass"]
+    assert protect["Effect"] == "Deny"
+    assert {"kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"} <= set(protect["Action"])
+    account = stack.inputs.inventory.environment(stack.env).aws_account
+    assert protect["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": [
+        f"arn:aws:iam::{account}:role/{stack.inputs.settings.evidence.break_glass_role_name}"]}}
+    assert ("CloudTrailEncrypts" in statements) is (label == "trail")

@@ -69,6 +69,21 @@ def plain_outputs(typ: str, name: str, inputs: dict[str, Any], account: str) -> 
     return ident if typ == "aws:s3/bucket:Bucket" else f"{name}-id", state
 
 
+def described(value: Any) -> Any:
+    """Inputs as plain data: an asset or archive (a Lambda's code) as what it holds, not an object."""
+    if isinstance(value, pulumi.FileAsset):
+        return {"fileAsset": str(value.path)}
+    if isinstance(value, pulumi.StringAsset):
+        return {"stringAsset": f"{len(value.text)} characters"}
+    if isinstance(value, pulumi.AssetArchive):
+        return {"assetArchive": {name: described(item) for name, item in sorted(value.assets.items())}}
+    if isinstance(value, dict):
+        return {key: described(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [described(item) for item in value]
+    return value
+
+
 class EstateMocks(pulumi.runtime.Mocks):
     def __init__(self, backend: Backend | None = None, account: str = "123456789012") -> None:
         self.backend = backend
@@ -77,8 +92,9 @@ class EstateMocks(pulumi.runtime.Mocks):
         self._lock = threading.Lock()
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        inputs = dict(args.inputs)
-        record = Declared(args.typ, args.name, inputs, bool(args.custom))
+        inputs = dict(args.inputs)  # the engine's values: the state handed back keeps their types
+        record = Declared(args.typ, args.name, {key: described(value) for key, value in inputs.items()},
+                          bool(args.custom))
         if not args.custom:
             record.id = ""
         elif self.backend is not None and self.backend.handles(args.typ):

@@ -93,7 +93,8 @@ def define_stack(inputs: StackInputs) -> None:
         ami_id=voice.ami_id, private_ca_arn=voice.private_ca_arn))
     store = EvidenceStore(f"{env}-evidence", EvidenceArgs(
         env=env, account_id=environment.aws_account, settings=settings.evidence,
-        private_ca_arn=voice.private_ca_arn, ingest_retained_bytes=sizes.ingest_retained_bytes))
+        private_ca_arn=voice.private_ca_arn, ingest_retained_bytes=sizes.ingest_retained_bytes,
+        s3_endpoint_id=connectivity.s3_endpoint_id, region=environment.region))
     totals = sizes.capacity.totals
     pulumi.export("transitGatewayId", connectivity.transit_gateway_id)
     pulumi.export("vpcId", connectivity.vpc_id)

@@ -135,6 +135,9 @@ class Evidence(Model):
     bwv_gb_per_hour: Annotated[float, Field(gt=0.0, le=50.0)] = 2.2
     bwv_hours_per_camera_day: Annotated[float, Field(ge=0.0, le=24.0)] = 0.5
     evidential_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
+    # the one role (created outside the stack, used under two-person control) that may disable or
+    # delete the KMS keys, change their policies or loosen the evidential bucket
+    break_glass_role_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$")] = "estate-break-glass"
 
     @model_validator(mode="after")
     def _order(self) -> Evidence:
