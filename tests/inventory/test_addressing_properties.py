@@ -11,11 +11,12 @@ from ipaddress import IPv4Network
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from estate.addressing import AddressingError, SiteAddressing, voice_slot
 from estate.device_model import build_site
 from estate.inventory.inventory import Inventory
-from estate.inventory.models import Environment, Site, VlanRole
+from estate.inventory.models import Environment, EstateFile, Site, VlanRole
 from estate.sizing import SizingError
 
 SUPERNET, VOICE_SUPERNET = IPv4Network("10.0.0.0/9"), IPv4Network("100.64.0.0/12")
@@ -144,3 +145,13 @@ def test_voice_slots_are_fixed_by_site_number() -> None:
         voice_slot(VOICE_SUPERNET, SUPERNET, 19, 1024)
     with pytest.raises(AddressingError, match="too small"):
         voice_slot(IPv4Network("100.64.0.0/22"), SUPERNET, 19, 1)
+
+
+def test_voice_supernet_must_stand_apart(sample_inventory: Inventory) -> None:
+    estate = sample_inventory.estate.model_dump()
+    estate["environments"]["dev"]["voice_supernet"] = "10.0.0.0/12"  # inside prod's site supernet
+    with pytest.raises(ValidationError, match=r"dev\.voice_supernet 10\.0\.0\.0/12 overlaps 10\.0\.0\.0/9"):
+        EstateFile.model_validate(estate)
+    estate["environments"]["dev"]["voice_supernet"] = "10.128.0.0/13"  # its own site supernet
+    with pytest.raises(ValidationError, match=r"overlaps the site supernet 10\.128\.0\.0/10"):
+        EstateFile.model_validate(estate)
