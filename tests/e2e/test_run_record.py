@@ -20,13 +20,17 @@ def test_secrets_learned_during_the_run_are_masked(tmp_path: Path) -> None:
     record = RunRecord(tmp_path, "RUN-1", secrets, {"SSH_PASSWORD": "ssh-pa55word"})
     secrets["TACACS_KEY@old"] = "old-tacacs-value"
     record.write("dev1", "apply", "failed", detail="old-tacacs-value new-tacacs-value ssh-pa55word")
-    backup = record.backup("dev1", "tacacs key 6 old-tacacs-value\n")
+    backup = record.backup("dev1", "tacacs key 0 old-tacacs-value\nradius key 7 0822455D0A16\n"
+                                   "radius key 6 Ciph3rT3xtOfDevice\nenable secret 9 $9$salt$hash\n")
     record.write_text("summary.txt", "ssh-pa55word\n")
     record.close()
     written = "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
-    for value in ("old-tacacs-value", "new-tacacs-value", "ssh-pa55word"):
+    for value in ("old-tacacs-value", "new-tacacs-value", "ssh-pa55word", "0822455D0A16"):
         assert value not in written
-    assert backup.read_text() == f"tacacs key 6 {MASK}\n"
+    # a backup must be restorable: what the device hashed or encrypted under its own master key is
+    # kept as shown; clear text and type 7 (reversible by anyone) are masked
+    assert backup.read_text() == (f"tacacs key 0 {MASK}\nradius key 7 {MASK}\nradius key 6 Ciph3rT3xtOfDevice\n"
+                                  "enable secret 9 $9$salt$hash\n")
 
 
 def test_files_are_private_and_no_temporary_file_is_left(tmp_path: Path) -> None:

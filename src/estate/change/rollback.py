@@ -36,11 +36,15 @@ class RestoreTarget:
 
 def changed_devices(info: RunInfo, sites: Sequence[str] | None = None,
                     devices: Sequence[str] | None = None) -> list[str]:
-    """The targets the run changed, in the order it changed them, narrowed to `sites` and
-    `devices` (a hostname selects its WLC shares too)."""
+    """The targets the run changed, in the order it changed them (then those whose change
+    started and never ended: a killed or aborted run), narrowed to `sites` and `devices` (a
+    hostname selects its WLC shares too)."""
+    half_done = [step.target for step in info.open_steps if step.target not in info.outcomes]
+    for step in info.open_steps:
+        info.sites.setdefault(step.target, step.site)
     chosen = []
-    for name in info.order:
-        if info.outcomes.get(name) not in RESTORABLE:
+    for name in [*info.order, *half_done]:
+        if name not in half_done and info.outcomes.get(name) not in RESTORABLE:
             continue
         if sites and info.sites.get(name) not in sites:
             continue

@@ -73,14 +73,21 @@ def show_command(args: argparse.Namespace) -> int:
     if error is not None:
         raise error
     info = read_run(root / args.run_id)
-    sys.stdout.write(show_text(info))
-    return 1 if info.open_steps else 0
+    sys.stdout.write(show_text(info, root))
+    return 1 if info.open_steps or _unknown(info) else 0
 
 
-def show_text(info: RunInfo) -> str:
-    out = [f"run {info.run_id}: env {info.env}, started {info.started}, {_state(info)}"]
+def _unknown(info: RunInfo) -> list[str]:
+    return [target for target, outcome in sorted(info.outcomes.items()) if outcome == "state-unknown"]
+
+
+def show_text(info: RunInfo, root: Path = DEFAULT_RUNS_DIR) -> str:
+    out = [f"{info.kind} {info.run_id}: env {info.env}, started {info.started}, {_state(info)}"]
     if info.command:
         out.append(f"command: {info.command}")
+    if info.outside_window:
+        out.append(f"outside the change window of {', '.join(info.outside_window.get('sites') or []) or 'no site'}; "
+                   f"reason: {info.outside_window.get('reason')}")
     if info.takeover:
         out.append(f"took over the stale lock of dead run {info.takeover.get('run_id')} "
                    f"(pid {info.takeover.get('pid')} on {info.takeover.get('host')})")
@@ -101,8 +108,21 @@ def show_text(info: RunInfo) -> str:
         out.append(f"in flight when aborted, not sending config at the time: {listed}")
     if info.open_steps:
         out.append("MAY BE HALF-CHANGED (a change started and never ended):")
-        out.extend(_advice(info, step) for step in info.open_steps)
+        out.extend(_advice(info, step, root) for step in info.open_steps)
+    for target in _unknown(info):
+        out += [f"DEVICE STATE UNKNOWN: {target}: its change failed and it was not proven back at its backup",
+                f"  backup: {info.backup_path(target)}",
+                f"  restore it with: {_rollback(info, target, root)}"]
+    changed = [t for t, outcome in info.outcomes.items() if outcome == "applied"]
+    if changed and info.kind == "push":
+        out.append(f"to undo this run: estate rollback --run {info.run_id} --runs-dir {shlex.quote(str(root))} "
+                   "(dry-run; add --site/--device to narrow it, --commit to restore)")
     return "\n".join(out) + "\n"
+
+
+def _rollback(info: RunInfo, target: str, root: Path) -> str:
+    return shlex.join(["estate", "rollback", "--run", info.run_id, "--device", target, *_source_options(info.command),
+                       "--runs-dir", str(root), "--commit"])
 
 
 def _state(info: RunInfo) -> str:
@@ -113,7 +133,7 @@ def _state(info: RunInfo) -> str:
     return info.state
 
 
-def _advice(info: RunInfo, step: OpenStep) -> str:
+def _advice(info: RunInfo, step: OpenStep, root: Path) -> str:
     review = ["estate", "review", "--env", info.env, *_source_options(info.command), "--device", step.hostname]
     if step.site:
         review += ["--site", step.site]
@@ -122,8 +142,8 @@ def _advice(info: RunInfo, step: OpenStep) -> str:
         f"  {step.target}: {step.step} started {step.at}",
         f"    backup (before the change): {backup}" + ("" if backup.is_file() else " (missing)"),
         f"    see what it runs against intended: {shlex.join([*review, '--detail'])}",
-        "    to go back, compare its running config with the backup and restore the differing lines by hand"
-        " (secret values in the backup read <secret>: take them from ESTATE_SECRET_*)",
+        f"    put it back at its backup: {_rollback(info, step.target, root)}",
+        "    (a revert timer on the device may already have put it back: the rollback then finds nothing to do)",
     ])
 
 
