@@ -73,7 +73,8 @@ def test_rejection_in_any_form_stops_and_reverts(fresh_lab: Lab, tmp_path: Path,
     assert CHANGED_LINE in transcript
     if faults.reject_with is not None:
         assert "Command rejected: not on this image" in transcript
-    assert "configure revert now" in transcript  # estate undid it over the live session
+    assert "configure revert now" in transcript
+    assert steps(tmp_path, FAULTY, "revert-now") == ["ok"]  # estate undid it at once, over the live session
     assert Path(device["transcript"]).stat().st_mode & 0o777 == 0o600
     for value in SECRETS.values():
         assert value not in transcript

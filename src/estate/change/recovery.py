@@ -14,6 +14,7 @@ state is unknown and the result names the backup and the command that restores i
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from estate.change import session
@@ -50,6 +51,8 @@ def recover(push: DevicePush, *, pending: bool) -> tuple[Outcome, str | None, st
     if pending and push.connection is not None:
         try:
             with step(rec, name, "revert-now", **push.where()):
+                with suppress(Exception):  # a rejected line leaves the session in a configuration mode
+                    session.end_config(push.connection, push.transcript, settings.command_timeout)
                 session.revert_now(push.connection, push.transcript, settings.command_timeout)
                 current = push.read_scoped(push.connection)
                 if not same_config(current, push.backup):
