@@ -17,6 +17,7 @@ import pytest
 from moto import mock_aws
 
 from estate.cloud.contact_centre import EvidenceTarget, declare_contact_centre
+from estate.cloud.evidence_policies import document, key_policy, tls_only
 from estate.cloud.mocks import Declared, EstateMocks, run_program
 from estate.cloud.policy_rules import PlanResource, evaluate
 from estate.contact.model import ContactCentreData
@@ -54,7 +55,8 @@ class Tier:
 
 def evidence_program(env: str) -> None:
     """What the evidence tier gives the contact centre: a locked, versioned, KMS-encrypted bucket."""
-    key = aws.kms.Key("evidence-key", enable_key_rotation=True, description="evidential")
+    key = aws.kms.Key("evidence-key", enable_key_rotation=True, description="evidential",
+                      policy=key_policy("123456789012", "arn:aws:iam::123456789012:role/estate-break-glass"))
     bucket = aws.s3.Bucket("evidence", bucket=f"estate-{env}-evidential", object_lock_enabled=True)
     versioned = aws.s3.BucketVersioning("evidence-ver", bucket=bucket.id,
                                         versioning_configuration={"status": "Enabled"})
@@ -64,6 +66,8 @@ def evidence_program(env: str) -> None:
         "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn}}])
     aws.s3.BucketPublicAccessBlock("evidence-pab", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
                                    ignore_public_acls=True, restrict_public_buckets=True)
+    aws.s3.BucketPolicy("evidence-policy", bucket=bucket.id, policy=bucket.arn.apply(lambda arn: document([
+        tls_only(arn)])))
     declare_contact_centre(env, FIXTURE, EvidenceTarget(bucket=bucket.id, kms_key_arn=key.arn))
 
 

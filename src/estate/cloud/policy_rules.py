@@ -9,60 +9,49 @@ the mocks see.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
-BUCKET = "aws:s3/bucket:Bucket"
-PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
-OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
-KMS_KEY = "aws:kms/key:Key"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-LEGACY_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
-SIP_RTP_PORTS = ((5060, 5061), (16384, 32767))
-ANYWHERE = ("0.0.0.0/0", "::/0")
-CONNECT_INSTANCE = "aws:connect/instance:Instance"
-CONNECT_STORAGE = "aws:connect/instanceStorageConfig:InstanceStorageConfig"
-CONTACT_FLOW = "aws:connect/contactFlow:ContactFlow"
-EVIDENTIAL_MEDIA = ("CALL_RECORDINGS", "CHAT_TRANSCRIPTS")
-PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+from estate.cloud.policy_base import (
+    ANYWHERE,
+    BUCKET,
+    BUCKETS,
+    CONNECT_INSTANCE,
+    CONNECT_STORAGE,
+    CONTACT_FLOW,
+    ENCRYPTION,
+    EVIDENTIAL_MEDIA,
+    INGRESS_RULE,
+    KMS_KEY,
+    LEGACY_RULE,
+    LOAD_BALANCERS,
+    OBJECT_LOCK,
+    PAB_FLAGS,
+    PUBLIC_ACCESS_BLOCK,
+    SECURITY_GROUP,
+    SIP_RTP_PORTS,
+    VERSIONING,
+    PlanResource,
+    ResourceCheck,
+    Rule,
+    StackCheck,
+    Violation,
+    is_evidential,
+    side_cars,
+)
+from estate.cloud.policy_storage import (
+    check_bucket_tls,
+    check_ingest_expiry,
+    check_key_policy,
+    check_prefix_list,
+    check_prod_lock,
+    check_trail,
+    too_wide,
+)
 
-
-@dataclass(frozen=True)
-class PlanResource:
-    """A declared resource as the rules see it."""
-
-    typ: str
-    name: str
-    props: Mapping[str, Any]
-    urn: str = ""
-    # input property -> URNs of the resources it came from (how side-cars name their bucket)
-    property_dependencies: Mapping[str, list[str]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Violation:
-    rule: str
-    message: str
-    urn: str = ""
-
-
-ResourceCheck = Callable[[PlanResource], list[str]]
-StackCheck = Callable[[list[PlanResource]], list[tuple[str, str]]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    description: str
-    resource_check: ResourceCheck | None = None
-    stack_check: StackCheck | None = None
-    mandatory: bool = True
-
+# what other modules import from here, as before the base moved out
+__all__ = ["BUCKET", "BUCKETS", "ENCRYPTION", "OBJECT_LOCK", "PUBLIC_ACCESS_BLOCK", "RULES", "VERSIONING",
+           "PlanResource", "ResourceCheck", "Rule", "StackCheck", "Violation", "evaluate"]
 
 def _covers_sip_or_rtp(protocol: str, first: Any, last: Any) -> bool:
     if str(protocol) in ("-1", "all"):
@@ -88,7 +77,7 @@ def check_open_sip_rtp(r: PlanResource) -> list[str]:
                      for i in p.get("ingress") or []]
     return [f"admits SIP/RTP (protocol {proto}, ports {first}-{last}) from {cidr}"
             for proto, first, last, cidrs in openings for cidr in cidrs
-            if cidr in ANYWHERE and _covers_sip_or_rtp(proto, first, last)]
+            if (cidr in ANYWHERE or too_wide(cidr)) and _covers_sip_or_rtp(proto, first, last)]
 
 
 def check_kms_rotation(r: PlanResource) -> list[str]:
@@ -104,31 +93,13 @@ def check_nlb_internal(r: PlanResource) -> list[str]:
     return []
 
 
-def _side_cars(resources: list[PlanResource], typ: str, bucket: PlanResource) -> list[PlanResource]:
-    """Side-car resources of `bucket`: joined through the `bucket` property's dependency (known
-    during a preview) or, failing that, by the bucket's name."""
-    names = {bucket.props.get("bucket"), bucket.name}
-    found = []
-    for r in resources:
-        if r.typ != typ:
-            continue
-        deps = r.property_dependencies.get("bucket") or []
-        if (bucket.urn and bucket.urn in deps) or (not deps and r.props.get("bucket") in names):
-            found.append(r)
-    return found
-
-
-def is_evidential(bucket: PlanResource) -> bool:
-    return bool(bucket.props.get("objectLockEnabled")) or "evidential" in str(bucket.props.get("bucket", bucket.name))
-
-
 def check_every_bucket(resources: list[PlanResource]) -> list[tuple[str, str]]:
     problems = []
-    for bucket in (r for r in resources if r.typ == BUCKET):
-        blocks = _side_cars(resources, PUBLIC_ACCESS_BLOCK, bucket)
+    for bucket in (r for r in resources if r.typ in BUCKETS):
+        blocks = side_cars(resources, PUBLIC_ACCESS_BLOCK, bucket)
         if not any(all(b.props.get(flag) is True for flag in PAB_FLAGS) for b in blocks):
             problems.append((bucket.urn, f"bucket {bucket.name} has no public access block with all four settings on"))
-        rules = [rule for e in _side_cars(resources, ENCRYPTION, bucket) for rule in e.props.get("rules") or []]
+        rules = [rule for e in side_cars(resources, ENCRYPTION, bucket) for rule in e.props.get("rules") or []]
         if not any((rule.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm") for rule in rules):
             problems.append((bucket.urn, f"bucket {bucket.name} has no default encryption"))
     return problems
@@ -139,16 +110,16 @@ def _evidential_problems(resources: list[PlanResource], bucket: PlanResource) ->
     problems = []
     if not bucket.props.get("objectLockEnabled"):
         problems.append(f"{where} is created without Object Lock")
-    locks = _side_cars(resources, OBJECT_LOCK, bucket)
+    locks = side_cars(resources, OBJECT_LOCK, bucket)
     retention = [((lock.props.get("rule") or {}).get("defaultRetention") or {}) for lock in locks]
     if not any(r.get("mode") in ("COMPLIANCE", "GOVERNANCE") and (r.get("days") or r.get("years"))
                for r in retention):
         problems.append(f"{where} has no default retention")
     versioned = [(v.props.get("versioningConfiguration") or {}).get("status")
-                 for v in _side_cars(resources, VERSIONING, bucket)]
+                 for v in side_cars(resources, VERSIONING, bucket)]
     if "Enabled" not in versioned:
         problems.append(f"{where} is not versioned")
-    rules = [rule for e in _side_cars(resources, ENCRYPTION, bucket) for rule in e.props.get("rules") or []]
+    rules = [rule for e in side_cars(resources, ENCRYPTION, bucket) for rule in e.props.get("rules") or []]
     if not any((rule.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm") == "aws:kms"
                for rule in rules):
         problems.append(f"{where} is not encrypted with a KMS key by default")
@@ -156,7 +127,7 @@ def _evidential_problems(resources: list[PlanResource], bucket: PlanResource) ->
 
 
 def check_evidential_buckets(resources: list[PlanResource]) -> list[tuple[str, str]]:
-    return [(bucket.urn, message) for bucket in resources if bucket.typ == BUCKET and is_evidential(bucket)
+    return [(bucket.urn, message) for bucket in resources if bucket.typ in BUCKETS and is_evidential(bucket)
             for message in _evidential_problems(resources, bucket)]
 
 
@@ -169,7 +140,7 @@ def check_connect_saml(r: PlanResource) -> list[str]:
 
 def _locked_buckets(resources: list[PlanResource]) -> list[PlanResource]:
     """Evidential buckets that pass every check of `check_evidential_buckets`."""
-    return [r for r in resources if r.typ == BUCKET and is_evidential(r) and not _evidential_problems(resources, r)]
+    return [r for r in resources if r.typ in BUCKETS and is_evidential(r) and not _evidential_problems(resources, r)]
 
 
 def check_connect_recordings(resources: list[PlanResource]) -> list[tuple[str, str]]:
@@ -246,8 +217,19 @@ RULES: tuple[Rule, ...] = (
     Rule("bucket-private-and-encrypted", "Every bucket has a full public access block and default "
          "encryption", stack_check=check_every_bucket),
     Rule("kms-rotation", "KMS keys rotate automatically", resource_check=check_kms_rotation),
-    Rule("no-open-sip-rtp", "No ingress from 0.0.0.0/0 or ::/0 on SIP (5060-5061) or RTP "
-         "(16384-32767)", resource_check=check_open_sip_rtp),
+    Rule("no-open-sip-rtp", "No ingress on SIP (5060-5061) or RTP (16384-32767) from 0.0.0.0/0, ::/0 or any "
+         "range wider than a /8 (/16 for IPv6), such as two /1 halves", resource_check=check_open_sip_rtp),
+    Rule("prefix-list-not-internet", "No managed prefix list entry wider than a /8 (/16 for IPv6)",
+         resource_check=check_prefix_list),
+    Rule("prod-evidence-compliance", "In prod, Object-Locked buckets use COMPLIANCE mode and keep objects at "
+         "least six years (MoPI's shortest review period)", stack_check=check_prod_lock),
+    Rule("bucket-tls-only", "Every bucket has a policy denying requests without TLS", stack_check=check_bucket_tls),
+    Rule("ingest-expiry", "Ingest buckets expire every object (non-evidential footage is not kept)",
+         stack_check=check_ingest_expiry),
+    Rule("trail-multi-region", "Trails are multi-region, include global service events, validate log files and "
+         "are KMS-encrypted", resource_check=check_trail),
+    Rule("kms-key-policy", "KMS keys carry a policy denying deletion, disabling and policy changes (except to a "
+         "break-glass role)", resource_check=check_key_policy),
     Rule("nlb-internal", "Network load balancers are internal", resource_check=check_nlb_internal),
     Rule("connect-saml", "Connect instances authenticate users through SAML", resource_check=check_connect_saml),
     Rule("connect-recordings-locked", "Call recordings and chat transcripts are KMS-encrypted and stored in an "
