@@ -3,10 +3,14 @@ way to an offline plan."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from estate.cloud.settings import read_stack_config
 from estate.paths import PROJECT_ROOT
 
 PLAN_WITHOUT_AWS_LIBRARIES = """
@@ -29,3 +33,13 @@ def test_no_module_of_the_package_imports_moto() -> None:
     offenders = [str(p.relative_to(package)) for p in package.rglob("*.py")
                  if "import moto" in p.read_text() or "from moto" in p.read_text()]
     assert offenders == []
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_every_stack_tags_every_resource_with_a_data_classification(env: str) -> None:
+    # the provider's default tags reach every taggable resource the stack declares; instances
+    # launched by the fleets need the launch templates' tag_specifications as well
+    config = read_stack_config(PROJECT_ROOT, env)
+    tags = json.loads(config["aws:defaultTags"])["tags"]
+    assert tags["data-classification"] in ("OFFICIAL", "OFFICIAL-SENSITIVE")
+    assert tags["environment"] == env
