@@ -62,11 +62,6 @@ class Outcome(StrEnum):
     def failed(self) -> bool:
         return self not in _NOT_FAILED
 
-    @property
-    def touched(self) -> bool:
-        """The device's config was (or may have been) changed by this run."""
-        return self in {Outcome.APPLIED, Outcome.STATE_UNKNOWN}
-
 
 _NOT_FAILED = frozenset({Outcome.APPLIED, Outcome.ALREADY_APPLIED, Outcome.UNCHANGED, Outcome.NOT_IN_PLAN,
                          Outcome.SKIPPED})
