@@ -299,6 +299,10 @@ def _launch_template(m: MotoBackend, name: str, i: dict[str, Any]) -> tuple[str,
                             "SecurityGroupIds": i.get("vpcSecurityGroupIds", [])}
     if i.get("metadataOptions"):
         data["MetadataOptions"] = pascal(i["metadataOptions"])
+    if i.get("tagSpecifications"):
+        data["TagSpecifications"] = [
+            {"ResourceType": spec["resourceType"], "Tags": [{"Key": k, "Value": v} for k, v in spec["tags"].items()]}
+            for spec in i["tagSpecifications"]]
     template = m.client("ec2").create_launch_template(LaunchTemplateName=i.get("name", name),
                                                       LaunchTemplateData=data)["LaunchTemplate"]
     return template["LaunchTemplateId"], {"latestVersion": template["LatestVersionNumber"],

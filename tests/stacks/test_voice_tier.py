@@ -156,3 +156,15 @@ def test_sbcs_reach_the_voice_connector(stack: DeployedStack) -> None:
     routes = tables["RouteTables"][0]["Routes"]
     assert any(r.get("DestinationCidrBlock") == "0.0.0.0/0" and r.get("GatewayId", "").startswith("igw-")
                for r in routes)
+
+
+def test_fleet_instances_carry_the_data_classification(stack: DeployedStack) -> None:
+    # the provider's default tags never reach what an Auto Scaling group launches
+    expected = stack.inputs.default_tags["data-classification"]
+    ec2 = client("ec2")
+    for label in ("sbc", "call-control"):
+        version = ec2.describe_launch_template_versions(LaunchTemplateName=f"estate-{stack.env}-{label}")
+        specs = version["LaunchTemplateVersions"][0]["LaunchTemplateData"]["TagSpecifications"]
+        kinds = {spec["ResourceType"]: {t["Key"]: t["Value"] for t in spec["Tags"]} for spec in specs}
+        assert set(kinds) == {"instance", "volume", "network-interface"}
+        assert all(tags["data-classification"] == expected for tags in kinds.values())

@@ -4,7 +4,8 @@ run this same function."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
@@ -35,6 +36,9 @@ class StackInputs:
     settings: StackSettings
     inventory: Inventory
     sizes: StackSizes
+    # `aws:defaultTags` reach what the provider creates, not what an Auto Scaling group
+    # launches: instances, volumes and interfaces get them through their launch templates
+    default_tags: dict[str, str] = field(default_factory=dict)
 
 
 def config_values() -> dict[str, str]:
@@ -57,7 +61,16 @@ def prepare(
     sizes = stack_sizes(inventory, stack, report, az_count=settings.network.az_count,
                         channels_per_sbc=settings.voice.channels_per_sbc,
                         calls_per_call_control=settings.voice.calls_per_call_control)
-    return StackInputs(settings, inventory, sizes)
+    return StackInputs(settings, inventory, sizes, default_tags(values))
+
+
+def default_tags(values: dict[str, str]) -> dict[str, str]:
+    """The stack's `aws:defaultTags` tags (the CLI passes structured config as JSON text)."""
+    try:
+        tags = json.loads(values.get("aws:defaultTags", "{}")).get("tags", {})
+    except (ValueError, AttributeError):
+        return {}
+    return {str(k): str(v) for k, v in tags.items()} if isinstance(tags, dict) else {}
 
 
 def cross_account_dx(settings: StackSettings) -> CrossAccountDx | None:
@@ -90,7 +103,7 @@ def define_stack(inputs: StackInputs) -> None:
         sbc=sizes.sbc, call_control=sizes.call_control,
         sbc_instance_type=voice.sbc_instance_type,
         call_control_instance_type=voice.call_control_instance_type,
-        ami_id=voice.ami_id, private_ca_arn=voice.private_ca_arn))
+        ami_id=voice.ami_id, private_ca_arn=voice.private_ca_arn, instance_tags=inputs.default_tags))
     store = EvidenceStore(f"{env}-evidence", EvidenceArgs(
         env=env, account_id=environment.aws_account, settings=settings.evidence,
         private_ca_arn=voice.private_ca_arn, ingest_retained_bytes=sizes.ingest_retained_bytes,

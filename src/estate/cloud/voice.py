@@ -7,7 +7,7 @@ reach from a pool of Elastic IPs (termination allow list and origination routes)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Network
 
 import pulumi
@@ -51,6 +51,7 @@ class VoiceArgs:
     call_control_instance_type: str
     ami_id: str
     private_ca_arn: str
+    instance_tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,9 @@ class VoiceTier(pulumi.ComponentResource):
             block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                 device_name="/dev/xvda", ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
                     encrypted="true", volume_size=30, volume_type="gp3"))],
+            tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(
+                resource_type=kind, tags={**args.instance_tags, "environment": args.env, "estate:fleet": label})
+                for kind in ("instance", "volume", "network-interface")],
             opts=child)
         return aws.autoscaling.Group(
             f"{self._name}-{label}-asg", name=f"estate-{args.env}-{label}",
