@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from estate.change.connections import ConnectFailure, DeviceAccess, access_from_lab, classify
+from estate.change.connections import ConnectFailure, DeviceAccess, classify
 from estate.change.fetch import ConnectSettings, Credentials, connect
 from estate.change.session import ApplyRejected, apply_lines, end_config
 from estate.change.transcript import Transcript
+from estate.cli.review import lab_addresses, read_lab
 from estate.lab import Faults
 from tests.e2e.conftest import ENABLE, PASSWORD, Lab
 
@@ -30,9 +31,13 @@ def settings(lab: Lab, **extra: object) -> ConnectSettings:
     return ConnectSettings(**values)  # type: ignore[arg-type]
 
 
+def lab_access(lab: Lab, name: str) -> DeviceAccess:
+    host, port = lab_addresses(read_lab(lab.dir))[name]
+    return DeviceAccess(name, host, port)
+
+
 def a_device(lab: Lab) -> DeviceAccess:
-    name = sorted(n for n in lab.handle.hostnames if "as01" in n)[0]
-    return access_from_lab(lab.dir, [name])[name]
+    return lab_access(lab, sorted(n for n in lab.handle.hostnames if "as01" in n)[0])
 
 
 def outcome(access: DeviceAccess, credentials: Credentials, connect_settings: ConnectSettings) -> tuple[str, str]:
@@ -103,7 +108,7 @@ def test_host_key_unknown(fresh_lab: Lab, tmp_path: Path) -> None:
 def test_host_key_changed(fresh_lab: Lab, tmp_path: Path) -> None:
     access = a_device(fresh_lab)
     other = sorted(n for n in fresh_lab.handle.hostnames if n != access.hostname)[0]
-    other_port = access_from_lab(fresh_lab.dir, [other])[other]
+    other_port = lab_access(fresh_lab, other)
     lines = fresh_lab.handle.known_hosts.read_text().splitlines()
     other_key = next(line for line in lines if line.startswith(f"[{other_port.host}]:{other_port.port} "))
     forged = tmp_path / "known_hosts"

@@ -15,7 +15,6 @@ import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 DEFAULT_PORT = 22
@@ -89,23 +88,6 @@ def access_for(inventory: Any, env: str, hostnames: Iterable[str]) -> dict[str, 
     if settings is None:
         return derived
     return {name: settings.apply(env, access) for name, access in derived.items()}
-
-
-def access_from_lab(state_dir: Path, hostnames: Iterable[str]) -> dict[str, DeviceAccess]:
-    """Where the lab in `state_dir` serves each named device (from its lab.json); raises
-    `LabError` when no lab runs there or its state cannot be read."""
-    from estate.lab.state import LabError, read_state
-
-    state = read_state(state_dir)
-    if state is None:
-        raise LabError(f"no lab running from {state_dir} (start one with `estate lab up`)")
-    found: dict[str, DeviceAccess] = {}
-    for name in hostnames:
-        device = state.devices.get(name)
-        if device is not None:
-            found[name] = DeviceAccess(name, str(device.host), device.port, device.site_id, device.role,
-                                       username_env=DEFAULT_USERNAME_ENV)
-    return found
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -90,6 +90,7 @@ class PushSettings:
     risk: RiskSettings = field(default_factory=RiskSettings)
     accept_risks: frozenset[str] | None = frozenset()  # None: not checked (a restore from backup)
     operational_checks: bool = True
+    rotate: frozenset[str] = frozenset()  # without a plan: secrets to send again (--rotate-secret)
 
     def __post_init__(self) -> None:
         # zero workers would skip every site; a negative canary count would slice from the end
@@ -331,16 +332,20 @@ class DevicePush:
         """The lines to send (a fresh diff; with a plan, exactly the approved lines after the
         hash checks), or the outcome that ends the device here."""
         target, job = self.target, self.job
-        diff = compute_diff(target.name, target.hostname, self.backup, target.intended)
-        planned = None
+        planned = None if job.plan is None else job.plan.get(target.name)
+        # a plan's lines were diffed with its rotations: the fresh diff must be made the same way
+        rotate = planned.rotated if planned is not None else job.settings.rotate
+        diff = compute_diff(target.name, target.hostname, self.backup, target.intended, rotate=rotate)
         if job.plan is not None:
-            planned = job.plan.get(target.name)
             if planned is None:
                 return Outcome.NOT_IN_PLAN if diff.changed else Outcome.UNCHANGED
             if planned.intended_sha256 != target.intended_sha256:
                 raise PushStepError("plan-check", "intended config changed since the plan was reviewed")
             if planned.running_sha256 != running_sha256(self.backup):
-                if not diff.changed:
+                # converged since the review: a rotation always re-sends, so judge without it
+                settled = diff if not rotate else compute_diff(target.name, target.hostname, self.backup,
+                                                               target.intended)
+                if not settled.changed:
                     return Outcome.ALREADY_APPLIED
                 raise PushStepError("plan-check", "running config changed since the plan was reviewed "
                                                   "(hash mismatch)")

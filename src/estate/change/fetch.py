@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from estate.change.connections import ConnectFailure, DeviceAccess, EnableError, access_from_lab, classify
+from estate.change.connections import ConnectFailure, DeviceAccess, EnableError, classify
 
 ENV_USERNAME = "ESTATE_SSH_USERNAME"
 ENV_PASSWORD = "ESTATE_SSH_PASSWORD"  # noqa: S105 - the variable's name
@@ -96,16 +96,6 @@ class FetchResult:
 @dataclass(slots=True)
 class _Counter:
     attempts: dict[str, int] = field(default_factory=dict)
-
-
-def endpoints_from_lab(lab_dir: Path, hostnames: Iterable[str]) -> dict[str, Endpoint]:
-    """Kept for callers not yet handed endpoints by the CLI: `connections.access_from_lab`."""
-    from estate.lab.state import LabError
-
-    try:
-        return access_from_lab(lab_dir, hostnames)
-    except LabError as exc:
-        raise FetchError(str(exc)) from exc
 
 
 def netmiko_params(endpoint: Endpoint, credentials: Credentials, settings: ConnectSettings) -> dict[str, Any]:

@@ -44,6 +44,7 @@ class PlannedDevice:
     remediation: tuple[str, ...]
     rollback: tuple[str, ...]
     risks: tuple[str, ...] = ()  # risk kinds flagged for this device
+    rotated: frozenset[str] = frozenset()  # secrets the review re-sent: the push must diff the same way
 
 
 def plan_key(environ: Mapping[str, str] | None = None) -> bytes:
@@ -89,6 +90,7 @@ def plan_document(review: Review, secrets: Mapping[str, str] | None = None) -> d
             "rollback": list(d.diff.rollback),
             "risks": [str(r) for r in d.risks],
             "risk_kinds": sorted({r.kind.value for r in d.risks}),
+            "rotated": sorted(d.diff.rotated),
         }
         for d in review.devices
         if d.diff is not None and d.status is Status.CHANGED
@@ -134,7 +136,7 @@ def load_plan(path: Path, env: str, key: bytes | None = None) -> dict[str, Plann
         return {
             d["target"]: PlannedDevice(d["target"], d["hostname"], d.get("site_id"), d["running_sha256"],
                                        d["intended_sha256"], tuple(d["remediation"]), tuple(d["rollback"]),
-                                       tuple(d.get("risk_kinds", ())))
+                                       tuple(d.get("risk_kinds", ())), frozenset(d.get("rotated", ())))
             for d in data["devices"]
         }
     except (KeyError, TypeError) as exc:

@@ -51,6 +51,9 @@ def text_report(review: Review, detail: bool = False) -> str:
                 continue
             out += ["", f"=== {device.target.name} (running sha256 {device.diff.running_sha256[:16]}…)", "remediation:"]
             out += [f"  {line}" for line in device.diff.remediation]
+            if device.diff.rotated:
+                out.append(f"rotated secrets (sent again): {', '.join(sorted(device.diff.rotated))}")
+            out += [f"  {kept}" for kept in device.diff.kept]
             if device.risks:
                 out.append("risks:")
                 out += [f"  {risk}" for risk in device.risks]
@@ -81,7 +84,12 @@ def markdown_report(review: Review, detail: bool = True) -> str:
             out += ["", f"### {d.target.name}", ""]
             if d.risks:
                 out += [f"- ⚠ {risk}" for risk in d.risks] + [""]
+            if d.diff.rotated:
+                out += [f"Rotated secrets (sent again): {', '.join(sorted(d.diff.rotated))}", ""]
             out += ["<details><summary>remediation</summary>", "", "```", *d.diff.remediation, "```", "", "</details>"]
+            if d.diff.kept:
+                out += ["<details><summary>kept (never removed)</summary>", "", "```",
+                        *(str(k) for k in d.diff.kept), "```", "", "</details>"]
             out += ["<details><summary>rollback</summary>", "", "```", *d.diff.rollback, "```", "", "</details>"]
     return "\n".join(out) + "\n"
 

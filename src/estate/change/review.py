@@ -121,10 +121,13 @@ def scoped_running(targets: Sequence[Target], running: Mapping[str, FetchResult]
     return scoped
 
 
-def _diff_one(job: tuple[str, str, str, str]) -> DeviceDiff | str:
-    name, hostname, running, intended = job
+DiffJob = tuple[str, str, str, str, frozenset[str]]  # name, hostname, running, intended, rotate
+
+
+def _diff_one(job: DiffJob) -> DeviceDiff | str:
+    name, hostname, running, intended, rotate = job
     try:
-        return compute_diff(name, hostname, running, intended)
+        return compute_diff(name, hostname, running, intended, rotate=rotate)
     except DiffError as exc:
         return str(exc)
 
@@ -139,17 +142,18 @@ def review_targets(
     source: str,
     all_site_ids: Iterable[str] = (),
     processes: int | None = None,
+    rotate: frozenset[str] = frozenset(),
 ) -> Review:
     """Diff every target against its running config (scoped for WLC shares). Running texts
     have current secret values swapped for placeholders first; older values stay (the diff must
     see them to change them) and a `SecretBook` learns them, so every output can mask them."""
     scoped = scoped_running(targets, running, all_site_ids)
-    jobs = []
+    jobs: list[DiffJob] = []
     for target in targets:
         result = scoped[target.name]
         if result.text is not None:
             jobs.append((target.name, target.hostname, comparable(target.intended, result.text, secrets),
-                         target.intended))
+                         target.intended, rotate))
     diffs = _run_diffs(jobs, processes)
     devices = []
     for target in targets:
@@ -174,7 +178,7 @@ def review_targets(
     return Review(env, datetime.now(UTC), tuple(devices), source)
 
 
-def _run_diffs(jobs: list[tuple[str, str, str, str]], processes: int | None) -> dict[str, DeviceDiff | str]:
+def _run_diffs(jobs: list[DiffJob], processes: int | None) -> dict[str, DeviceDiff | str]:
     workers = processes if processes is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
         return {job[0]: _diff_one(job) for job in jobs}
@@ -228,7 +232,8 @@ def _device_json(device: DeviceReview, detail: bool) -> dict[str, Any]:
                    converged=device.diff.converged)
         if detail:
             row.update(remediation=[mask_positions(line) for line in device.diff.remediation],
-                       rollback=[mask_positions(line) for line in device.diff.rollback])
+                       rollback=[mask_positions(line) for line in device.diff.rollback],
+                       kept=[mask_positions(str(k)) for k in device.diff.kept], rotated=sorted(device.diff.rotated))
     return row
 
 
@@ -248,7 +253,11 @@ class Selection:
     sites: list[str] | None = None
     devices: list[str] | None = None
     running_from: Path | None = None
-    lab_dir: Path | None = None
+    # where devices answer when not at their inventory address (the lab's loopback addresses):
+    # the CLI reads them from their source and hands them in; `via` names that source
+    addresses: Mapping[str, tuple[str, int]] | None = None
+    via: str = "ssh"
+    rotate: frozenset[str] = frozenset()  # secrets whose lines are sent again even where present
 
 
 def read_running(selection: Selection, targets: Sequence[Target], endpoints: Mapping[str, Any],
@@ -262,9 +271,8 @@ def read_running(selection: Selection, targets: Sequence[Target], endpoints: Map
     results = fetch_running([endpoints[h] for h in hostnames if h in endpoints], credentials, settings)
     for name in hostnames:
         if name not in endpoints:
-            results[name] = FetchResult(name, None, "no address for this device" + (" in the lab" if selection.lab_dir
-                                                                                   else ""))
-    return results, "lab" if selection.lab_dir is not None else "ssh"
+            results[name] = FetchResult(name, None, f"no address for this device ({selection.via})")
+    return results, selection.via
 
 
 def prepare(inventory: Any, selection: Selection) -> tuple[list[Target], list[str]]:
@@ -279,24 +287,19 @@ def prepare(inventory: Any, selection: Selection) -> tuple[list[Target], list[st
 
 def endpoints_for(inventory: Any, selection: Selection, targets: Sequence[Target]) -> dict[str, Any]:
     """Each device's way in (`DeviceAccess`): the inventory's settings (access.yaml over the
-    derived management addresses, with the platform the device must be); with a lab, the lab's
-    address and port replace the inventory's, the rest (platform, train) still holds."""
+    derived management addresses, with the platform the device must be); where the selection
+    carries addresses (a lab), those replace the address and port, the rest (platform, train)
+    still holds, and a device without one has no way in."""
     from dataclasses import replace
 
-    from estate.change.connections import access_for, access_from_lab
-    from estate.change.fetch import FetchError
-    from estate.lab.state import LabError
+    from estate.change.connections import access_for
 
     hostnames = sorted({t.hostname for t in targets})
     found = access_for(inventory, selection.env, hostnames)
-    if selection.lab_dir is None:
+    if selection.addresses is None:
         return found
-    try:
-        lab = access_from_lab(selection.lab_dir, hostnames)
-    except LabError as exc:
-        raise FetchError(str(exc)) from exc
-    return {name: replace(found[name], host=where.host, port=where.port) if name in found else where
-            for name, where in lab.items()}
+    return {name: replace(found[name], host=host, port=port)
+            for name, (host, port) in selection.addresses.items() if name in found}
 
 
 def review_environment(
@@ -314,7 +317,7 @@ def review_environment(
     endpoints = {} if selection.running_from is not None else endpoints_for(inventory, selection, targets)
     running, source = read_running(selection, targets, endpoints, credentials, settings)
     review = review_targets(selection.env, targets, running, secrets=secrets, risk=risk, source=source,
-                            all_site_ids=all_sites, processes=processes)
+                            all_site_ids=all_sites, processes=processes, rotate=selection.rotate)
     from estate.secrets import SECRET_NAMES, placeholders_in
 
     windows = tuple((site.site_id, site.change_window)

@@ -152,12 +152,13 @@ def run(args: argparse.Namespace) -> int:
     targets, all_sites = prepare(inventory, selection)
     if plan is not None:
         check_plan_risks(plan, {t.name for t in targets}, accepted)
+        check_plan_rotation(plan, selection.rotate)
     confirm_environment(args.env, args.yes, "push --commit")
     push_settings = PushSettings(
         settings, canary=args.canary, max_failures=args.max_failures, site_workers=args.site_workers,
         runs_dir=args.runs_dir, command_timeout=settings.read_timeout, revert_minutes=args.revert_timer,
         rollback_for=args.rollback_for if args.rollback_for is not None else default_rollback_for(args.revert_timer),
-        risk=risk, accept_risks=accepted)
+        risk=risk, accept_risks=accepted, rotate=selection.rotate)
     rollout = Rollout(args.env, credentials, push_settings, secrets, all_sites,
                       device_access(inventory, selection, targets), plan, gate)
     interrupt = Interrupt()
@@ -184,6 +185,16 @@ def check_plan_risks(plan: Any, selected: set[str], accepted: frozenset[str]) ->
         listed = ", ".join(f"{kind} ({kinds[kind]} devices)" for kind in missing)
         raise UserError(f"the plan carries risk flags not accepted: {listed}; review them, then add "
                         f"--accept-risk {','.join(sorted(kinds))}")
+
+
+def check_plan_rotation(plan: Any, asked: frozenset[str]) -> None:
+    """A plan carries the rotations it was reviewed with; a different --rotate-secret would
+    push something other than what was approved."""
+    planned = frozenset().union(*(device.rotated for device in plan.values()))
+    if asked and asked != planned:
+        shown = ", ".join(sorted(planned)) or "none"
+        raise UserError(f"--rotate-secret {','.join(sorted(asked))} differs from the plan's rotations ({shown}): "
+                        "review again with the rotation you mean to push")
 
 
 def verbosity(args: argparse.Namespace) -> int:

@@ -25,7 +25,10 @@ from estate.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from estate.lab.state import LabState
     from estate.secrets import SecretBook
+
+from estate.secrets import SECRET_NAMES
 
 DEFAULT_LAB_DIR = Path("build/lab")
 MAX_WORKERS = 500  # one SSH session per device of the largest site set, and no more
@@ -56,6 +59,10 @@ def add_review_arguments(parser: argparse.ArgumentParser) -> None:
                         help="connect/auth timeout in seconds (default 10); reads wait 3x this")
     parser.add_argument("--large-change", type=int_in(1), default=150, metavar="LINES",
                         help="flag a device whose change adds+removes more lines than this (default 150)")
+    parser.add_argument("--rotate-secret", dest="rotate", action="append", default=None, metavar="NAME",
+                        choices=SECRET_NAMES,
+                        help="send the lines holding this secret again even where the device has a key (its "
+                             "encrypted form is compared by presence); repeat for more")
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     parser.add_argument("--detail", action="store_true", help="per-device remediation, risks and rollback")
 
@@ -79,12 +86,14 @@ def context(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, SecretBook, A
 
     inventory = load(args)
     check_devices(inventory, args.env, args.sites, args.devices)
+    lab = read_lab(args.lab_dir) if args.lab else None
     selection = Selection(args.env, args.sites, args.devices, args.running_from,
-                          args.lab_dir if args.lab else None)
+                          addresses=None if lab is None else lab_addresses(lab), via="lab" if lab else "ssh",
+                          rotate=frozenset(getattr(args, "rotate", None) or ()))
     known_hosts = args.known_hosts
+    if lab is not None and known_hosts is None:
+        known_hosts = lab.known_hosts
     try:
-        if args.lab and known_hosts is None:
-            known_hosts = lab_known_hosts(args.lab_dir)
         credentials = None if args.running_from is not None else credentials_from_env()
     except FetchError as exc:
         raise UserError(str(exc)) from exc
@@ -102,9 +111,9 @@ def context(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, SecretBook, A
     return inventory, selection, credentials, settings, secrets, RiskSettings(mgmt, args.large_change)
 
 
-def lab_known_hosts(lab_dir: Path) -> Path:
-    """The running lab's known_hosts (the lab is one more source of access settings: the CLI
-    reads it, the change modules are handed what it holds)."""
+def read_lab(lab_dir: Path) -> LabState:
+    """The running lab's record. The lab is one more source of access settings: the CLI reads
+    it and hands the change stage plain addresses and a known_hosts file."""
     from estate.lab.state import LabError, read_state
 
     try:
@@ -113,7 +122,11 @@ def lab_known_hosts(lab_dir: Path) -> Path:
         raise UserError(str(exc)) from exc
     if state is None:
         raise UserError(f"no lab running from {lab_dir} (start one with `estate lab up`)")
-    return state.known_hosts
+    return state
+
+
+def lab_addresses(state: LabState) -> dict[str, tuple[str, int]]:
+    return {name: (str(device.host), device.port) for name, device in state.devices.items()}
 
 
 def check_devices(inventory: Any, env: str, sites: list[str] | None, devices: list[str] | None) -> None:

@@ -83,9 +83,9 @@ def run(args: argparse.Namespace) -> int:
     from estate.change.review import Selection, prepare
     from estate.cli.review import context
 
-    inventory, _, credentials, settings, secrets, risk = context(_review_args(args, info.env))
+    inventory, reviewed, credentials, settings, secrets, risk = context(_review_args(args, info.env))
     sites = sorted({s for n in names if (s := info.sites.get(n))})
-    selection = Selection(info.env, sites or None, None, None, args.lab_dir if args.lab else None)
+    selection = Selection(info.env, sites or None, None, None, addresses=reviewed.addresses, via=reviewed.via)
     rendered, all_sites = prepare(inventory, selection)
     roles = {t.name: t.role for t in rendered}
     try:
