@@ -24,7 +24,7 @@ FAULTS = {
     "refused": (Faults(refuse_connections=True), "connection-refused"),
     "bad-auth": (Faults(reject_auth=True), "auth-failed"),
     "rejected-line": (Faults(reject_lines=(r"ip dhcp snooping",)), "rolled-back"),
-    "slow": (Faults(slow_seconds=3.0), "unreachable"),  # connected, then `show version` times out
+    "slow": (Faults(slow_seconds=3.0), "timeout"),  # connected, then `show version` times out
     # the session is gone: the device's revert timer (1 lab minute = 1 s) puts it back
     "dropped-mid-push": (Faults(drop_after_config_lines=6, revert_minute_seconds=1.0), "self-reverted"),
 }

@@ -119,7 +119,7 @@ def classify(exc: BaseException, access: DeviceAccess) -> tuple[ConnectFailure, 
 
 
 def _kind(exc: BaseException, access: DeviceAccess) -> tuple[ConnectFailure, str]:  # noqa: PLR0911 - one per outcome
-    from netmiko import NetmikoAuthenticationException, NetmikoTimeoutException
+    from netmiko import NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
     from paramiko.ssh_exception import (  # type: ignore[import-untyped]
         AuthenticationException,
         BadHostKeyException,
@@ -151,6 +151,8 @@ def _kind(exc: BaseException, access: DeviceAccess) -> tuple[ConnectFailure, str
             return ConnectFailure.TIMEOUT, "no answer in time (a firewall, or the device is down)"
     if "DNS failure" in text or "not resolvable" in text:
         return ConnectFailure.UNREACHABLE, f"the name {access.host} does not resolve"
+    if any(isinstance(e, ReadTimeout) for e in chain):
+        return ConnectFailure.TIMEOUT, f"connected, but the device stopped answering: {_first_line(exc)}"
     if any(isinstance(e, NetmikoTimeoutException) for e in chain):
         return ConnectFailure.TIMEOUT, f"timed out: {_first_line(exc)}"
     return ConnectFailure.PROTOCOL, f"the SSH session failed: {type(exc).__name__}: {_first_line(exc)}"
