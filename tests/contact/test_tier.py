@@ -16,7 +16,7 @@ import pulumi_aws as aws
 import pytest
 from moto import mock_aws
 
-from estate.cloud.contact_centre import EvidenceTarget, declare_contact_centre
+from estate.cloud.contact_centre import ContactCentre, EvidenceTarget, declare_contact_centre
 from estate.cloud.evidence_policies import document, key_policy, tls_only
 from estate.cloud.mocks import Declared, EstateMocks, run_program
 from estate.cloud.policy_rules import PlanResource, evaluate
@@ -42,6 +42,7 @@ class Tier:
     env: str
     mocks: EstateMocks
     instance: dict[str, Any]  # as moto describes it
+    centre: ContactCentre
 
     def of(self, typ: str) -> list[Declared]:
         return [d for d in self.mocks.custom() if d.typ == typ]
@@ -53,7 +54,7 @@ class Tier:
         return [PlanResource(d.typ, d.name, d.inputs, d.urn, d.property_dependencies) for d in self.mocks.custom()]
 
 
-def evidence_program(env: str) -> None:
+def evidence_program(env: str) -> ContactCentre:
     """What the evidence tier gives the contact centre: a locked, versioned, KMS-encrypted bucket."""
     key = aws.kms.Key("evidence-key", enable_key_rotation=True, description="evidential",
                       policy=key_policy("123456789012", "arn:aws:iam::123456789012:role/estate-break-glass"))
@@ -68,7 +69,7 @@ def evidence_program(env: str) -> None:
                                    ignore_public_acls=True, restrict_public_buckets=True)
     aws.s3.BucketPolicy("evidence-policy", bucket=bucket.id, policy=bucket.arn.apply(lambda arn: document([
         tls_only(arn)])))
-    declare_contact_centre(env, FIXTURE, EvidenceTarget(bucket=bucket.id, kms_key_arn=key.arn))
+    return declare_contact_centre(env, FIXTURE, EvidenceTarget(bucket=bucket.id, kms_key_arn=key.arn))
 
 
 @pytest.fixture(scope="module", params=ENVIRONMENTS)
@@ -79,10 +80,11 @@ def tier(request: pytest.FixtureRequest) -> Iterator[Tier]:
             monkeypatch.setenv(key, "testing")
         monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-2")
         mocks = EstateMocks(MotoBackend())
-        run_program(mocks, "estate", env, {}, lambda: evidence_program(env))
+        centres: list[ContactCentre] = []
+        run_program(mocks, "estate", env, {}, lambda: centres.append(evidence_program(env)))
         connect = boto3.client("connect", region_name="eu-west-2")
         [summary] = connect.list_instances()["InstanceSummaryList"]
-        yield Tier(env, mocks, connect.describe_instance(InstanceId=summary["Id"])["Instance"])
+        yield Tier(env, mocks, connect.describe_instance(InstanceId=summary["Id"])["Instance"], centres[0])
 
 
 def test_instance_in_moto_uses_saml_in_eu_west_2(tier: Tier, contact_data: ContactCentreData) -> None:
@@ -148,7 +150,7 @@ def test_entry_flow_per_service_with_fallback(tier: Tier, contact_data: ContactC
 def test_recordings_into_the_locked_bucket_and_records_to_kinesis(tier: Tier) -> None:
     configs = {c.inputs["resourceType"]: c.inputs["storageConfig"] for c in tier.of(STORAGE)}
     assert set(configs) == {"CALL_RECORDINGS", "CHAT_TRANSCRIPTS", "CONTACT_TRACE_RECORDS", "AGENT_EVENTS"}
-    key_arn = next(d.state["arn"] for d in tier.mocks.custom() if d.typ == "aws:kms/key:Key")
+    key_arn = next(d.state["arn"] for d in tier.of("aws:kms/key:Key") if d.name == "evidence-key")
     recordings = configs["CALL_RECORDINGS"]
     assert recordings["storageType"] == "S3"
     assert recordings["s3Config"]["bucketName"] == f"estate-{tier.env}-evidential"

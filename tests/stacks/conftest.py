@@ -15,7 +15,10 @@ from estate.cloud.mocks import EstateMocks, TreeMonitor, run_program
 from estate.cloud.program import StackInputs, main, prepare
 from estate.cloud.settings import read_stack_config
 from estate.paths import PROJECT_ROOT
-from tests.stacks import moto_network  # noqa: F401  # registers the network and voice handlers
+from tests.stacks import (
+    moto_contact,  # noqa: F401  # registers the WFM feed's handlers
+    moto_network,  # noqa: F401  # registers the network and voice handlers
+)
 from tests.stacks.moto_backend import MotoBackend
 
 ENVIRONMENTS = ("dev", "staging", "prod")

@@ -3,7 +3,8 @@ identity, hours of operation, one queue per queue of the model, routing profiles
 control-room role, security profiles, an entry flow per service with a fallback, DIDs for the
 services callers dial, and instance storage: call recordings and chat transcripts into the
 evidence tier's KMS-encrypted, Object-Locked bucket (recordings are evidential), contact trace
-records and agent events to Kinesis for the WFM feed.
+records and agent events to Kinesis, and the WFM feed (`wfm_feed.WfmFeed`) consuming the agent
+events into adherence CSVs for the rostering system.
 
 Why DIDs and not the Voice Connector: Connect takes PSTN calls on numbers it owns; the Chime
 Voice Connector is the estate phones' SIP trunk and does not deliver calls into Connect. The
@@ -22,6 +23,8 @@ import pulumi
 import pulumi_aws as aws
 
 from estate.cloud.contact_flows import entry_flow
+from estate.cloud.settings import Evidence
+from estate.cloud.wfm_feed import WfmFeed, WfmFeedArgs, feed_outputs
 from estate.contact.load import load_contact_centre
 from estate.contact.model import CONNECT_DAYS, DayHours
 from estate.contact.model import ContactCentre as Model
@@ -33,6 +36,9 @@ REGION = "eu-west-2"
 RECORDINGS_PREFIX = "connect/{env}/call-recordings"
 TRANSCRIPTS_PREFIX = "connect/{env}/chat-transcripts"
 STREAM_RETENTION_HOURS = 168  # a week: the WFM feed can be replayed after an outage of its consumer
+STREAM_KEY = "alias/aws/kinesis"
+# the stack settings' default; the program passes the stack's own (`estate:evidence.breakGlassRoleName`)
+BREAK_GLASS_ROLE = str(Evidence.model_fields["break_glass_role_name"].default)
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class ContactCentreArgs:
     concurrency_limit: int  # from staffing's peak, with headroom
     over_default_quota: bool
     evidence: EvidenceTarget
+    account_id: str
+    break_glass_arn: str  # the one role that may disable or delete the WFM feed's key
 
 
 def connect_id(arn: pulumi.Output[str]) -> pulumi.Output[str]:
@@ -119,6 +127,10 @@ class ContactCentre(pulumi.ComponentResource):
         self._numbers(flows)
         ctr, agent_events = self._stream("ctr"), self._stream("agent-events")
         self._storage(ctr, agent_events)
+        self.wfm = WfmFeed(f"{name}-wfm", WfmFeedArgs(
+            env=env, account_id=args.account_id, break_glass_arn=args.break_glass_arn,
+            agent_event_stream_arn=agent_events.arn, stream_key=STREAM_KEY, interval_minutes=model.interval_minutes,
+            region=REGION), opts=child)
         if args.over_default_quota:
             pulumi.log.warn(
                 f"{env}: Connect needs {args.concurrency_limit} concurrent calls, above the default quota of "
@@ -132,7 +144,7 @@ class ContactCentre(pulumi.ComponentResource):
             "instanceId": instance.id, "instanceArn": instance.arn, "ctrStreamArn": ctr.arn,
             "agentEventStreamArn": agent_events.arn, "concurrencyLimit": args.concurrency_limit,
             "overDefaultQuota": args.over_default_quota, "profiles": sorted(profiles),
-            "queues": {q: queue.arn for q, queue in queues.items()},
+            "queues": {q: queue.arn for q, queue in queues.items()}, **feed_outputs(self.wfm),
         })
 
     def _saml_role(self, provider_arn: str, instance: aws.connect.Instance) -> None:
@@ -184,7 +196,7 @@ class ContactCentre(pulumi.ComponentResource):
         return aws.kinesis.Stream(
             f"{self._name}-{label}", name=f"estate-{self._args.env}-connect-{label}",
             stream_mode_details=aws.kinesis.StreamStreamModeDetailsArgs(stream_mode="ON_DEMAND"),
-            retention_period=STREAM_RETENTION_HOURS, encryption_type="KMS", kms_key_id="alias/aws/kinesis",
+            retention_period=STREAM_RETENTION_HOURS, encryption_type="KMS", kms_key_id=STREAM_KEY,
             region=REGION, opts=pulumi.ResourceOptions(parent=self))
 
     def _storage(self, ctr: aws.kinesis.Stream, agent_events: aws.kinesis.Stream) -> None:
@@ -216,14 +228,18 @@ def _renderer(message: str) -> Callable[[list[str | None]], str]:
     return render
 
 
-def declare_contact_centre(env: str, inventory: Inventory | Path, evidence: EvidenceTarget) -> ContactCentre:
+def declare_contact_centre(env: str, inventory: Inventory | Path, evidence: EvidenceTarget,
+                           break_glass_role: str = BREAK_GLASS_ROLE) -> ContactCentre:
     """The tier for `env`, sized by staffing from the inventory's contact-centre model: what the
     stack program calls (three lines: build the `EvidenceTarget`, call this, export). Takes the
-    loaded inventory (the program has one) or its folder."""
+    loaded inventory (the program has one) or its folder, and the name of the stack's
+    break-glass role (the key policy of the WFM feed's key names it)."""
     if isinstance(inventory, Path):
         inventory = load_inventory(inventory)
     data = load_contact_centre(inventory)
     report = plan_staffing(data, inventory, env)
+    account = inventory.environment(env).aws_account
     return ContactCentre(f"{env}-contact-centre", ContactCentreArgs(
         env=env, model=data.model, concurrency_limit=report.concurrency_limit,
-        over_default_quota=report.over_quota, evidence=evidence))
+        over_default_quota=report.over_quota, evidence=evidence, account_id=account,
+        break_glass_arn=f"arn:aws:iam::{account}:role/{break_glass_role}"))

@@ -122,7 +122,8 @@ def define_stack(inputs: StackInputs) -> None:
         centre = declare_contact_centre(env, inventory, EvidenceTarget(
             bucket=store.evidential_bucket, kms_key_arn=store.evidential_key_arn))
         pulumi.export("contactCentre", {"instanceArn": centre.instance_arn, "ctrStreamArn": centre.ctr_stream_arn,
-                                        "agentEventStreamArn": centre.agent_event_stream_arn})
+                                        "agentEventStreamArn": centre.agent_event_stream_arn,
+                                        "wfmBucket": centre.wfm.bucket, "wfmPrefix": centre.wfm.prefix})
     pulumi.export("sizing", {
         "sites": totals.sites, "concurrentCalls": totals.channels,
         "sbcPerAz": sizes.sbc.per_az, "callControlPerAz": sizes.call_control.per_az,

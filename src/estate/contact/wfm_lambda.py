@@ -14,6 +14,7 @@ from typing import Any
 from estate.contact.wfm import adherence, to_csv
 
 Put = Callable[[str, str, bytes], None]
+DEFAULT_PREFIX = "wfm/adherence"
 
 
 def decode(event: dict[str, Any]) -> list[dict[str, Any]]:
@@ -23,15 +24,16 @@ def decode(event: dict[str, Any]) -> list[dict[str, Any]]:
 def _s3_put(bucket: str, key: str, body: bytes) -> None:
     import boto3  # only the deployed Lambda talks to S3
 
-    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/csv",
-                                  ServerSideEncryption="aws:kms")
+    # no encryption header: `aws:kms` without a key id would pick the account's aws/s3 key; the
+    # bucket's default encryption applies the feed's own key
+    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/csv")
 
 
 def handler(event: dict[str, Any], context: Any, put: Put | None = None) -> dict[str, Any]:
     rows = adherence(decode(event), int(os.environ.get("WFM_INTERVAL_MINUTES", "30")))
     if not rows:
         return {"records": 0}
-    key = f"{os.environ.get('WFM_PREFIX', 'wfm/adherence')}/{rows[0]['interval_start'][:10]}/" \
+    key = f"{os.environ.get('WFM_PREFIX', DEFAULT_PREFIX)}/{rows[0]['interval_start'][:10]}/" \
           f"{getattr(context, 'aws_request_id', 'local')}.csv"
     (put or _s3_put)(os.environ["WFM_BUCKET"], key, to_csv(rows).encode("utf-8"))
     return {"records": len(rows), "key": key}
