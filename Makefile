@@ -26,8 +26,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# two workers: the end-to-end and stack tests spend most of their time waiting (SSH, revert
+# timers, the mocks); each test file runs whole on one worker, so its module fixtures are shared
 unit: $(STAMP)
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)
 	@$(PY) benchmarks/run_all.py

@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from estate.inventory.inventory import Inventory
 from estate.paths import DEFAULT_INVENTORY
 from estate.validate import load_inventory
+from tests.stack_types import BACKED, PLAIN
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    output = getattr(session.config, "workeroutput", None)  # set on an xdist worker only
+    if output is not None:
+        output["stack_types"] = json.dumps([sorted(BACKED), sorted(PLAIN)])
+
+
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist: a worker finished; keep what its stack tests saw for the summary."""
+    found = getattr(node, "workeroutput", {}).get("stack_types")
+    if found:
+        backed, plain = json.loads(found)
+        BACKED.update(backed)
+        PLAIN.update(plain)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not BACKED and not PLAIN:
+        return
+    terminalreporter.section("stack mocks")
+    terminalreporter.write_line(f"moto-backed ({len(BACKED)}): " + ", ".join(sorted(BACKED)))
+    terminalreporter.write_line(f"plain mocks ({len(PLAIN)}): " + ", ".join(sorted(PLAIN)))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -15,6 +15,7 @@ from estate.cloud.mocks import EstateMocks, TreeMonitor, run_program
 from estate.cloud.program import StackInputs, main, prepare
 from estate.cloud.settings import read_stack_config
 from estate.paths import PROJECT_ROOT
+from tests.stack_types import BACKED, PLAIN
 from tests.stacks import (
     moto_contact,  # noqa: F401  # registers the WFM feed's handlers
     moto_network,  # noqa: F401  # registers the network and voice handlers
@@ -22,8 +23,6 @@ from tests.stacks import (
 from tests.stacks.moto_backend import MotoBackend
 
 ENVIRONMENTS = ("dev", "staging", "prod")
-BACKED: set[str] = set()
-PLAIN: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -57,11 +56,3 @@ def stack(request: pytest.FixtureRequest) -> Iterator[DeployedStack]:
             BACKED.update(mocks.types(backed=True))
             PLAIN.update(mocks.types(backed=False))
             yield DeployedStack(env, prepare(env, config), mocks, monitor)
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not BACKED and not PLAIN:
-        return
-    terminalreporter.section("stack mocks")
-    terminalreporter.write_line(f"moto-backed ({len(BACKED)}): " + ", ".join(sorted(BACKED)))
-    terminalreporter.write_line(f"plain mocks ({len(PLAIN)}): " + ", ".join(sorted(PLAIN)))
