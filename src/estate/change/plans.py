@@ -72,9 +72,11 @@ def _masked_leaves(value: Any, secrets: Mapping[str, str]) -> Any:
     return value
 
 
-def plan_document(review: Review, secrets: Mapping[str, str] | None = None) -> dict[str, Any]:
+def plan_document(review: Review, secrets: Mapping[str, str] | None = None,
+                  inventory_commit: str | None = None) -> dict[str, Any]:
     """The plan body (unsigned) with its sha256: per changed device the exact lines, the
-    rollback, the hashes and the risk kinds; each site's change window. Masked before the
+    rollback, the hashes and the risk kinds; each site's change window; the inventory commit
+    it was reviewed on (the next ticket's "since the last applied plan"). Masked before the
     checksum, so the saved plan verifies as written."""
     from estate.change.review import Status
 
@@ -96,7 +98,8 @@ def plan_document(review: Review, secrets: Mapping[str, str] | None = None) -> d
         if d.diff is not None and d.status is Status.CHANGED
     ]
     body: dict[str, Any] = {"format": PLAN_FORMAT, "env": review.env, "created_at": review.created_at.isoformat(),
-                            "source": review.source, "windows": review.window_notes(), "devices": devices}
+                            "source": review.source, "windows": review.window_notes(), "devices": devices,
+                            "inventory_commit": inventory_commit}
     body = _masked_leaves(body, secrets or {})
     return {**body, "plan_sha256": hashlib.sha256(_canonical(body)).hexdigest()}
 
@@ -106,12 +109,14 @@ def sign(document: Mapping[str, Any], key: bytes) -> str:
     return hmac.new(key, _canonical(body), hashlib.sha256).hexdigest()
 
 
-def save_plan(review: Review, path: Path, secrets: Mapping[str, str], key: bytes | None = None) -> None:
+def save_plan(review: Review, path: Path, secrets: Mapping[str, str], key: bytes | None = None,
+              inventory_commit: str | None = None) -> dict[str, Any]:
     """Sign and write the plan atomically, readable by its owner only (it names every device's
-    change); `PlanError` without a signing key."""
+    change); `PlanError` without a signing key. Returns the document written."""
     key = plan_key() if key is None else key
-    document = plan_document(review, secrets)
+    document = plan_document(review, secrets, inventory_commit)
     write_private(path, json.dumps({**document, "signature": sign(document, key)}, indent=1) + "\n")
+    return document
 
 
 def load_plan(path: Path, env: str, key: bytes | None = None) -> dict[str, PlannedDevice]:

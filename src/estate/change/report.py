@@ -140,3 +140,27 @@ def summary_text(run: RunResult, verbose: bool = False) -> str:
                 f"  restore it with:   {restore_command(run.run_id, d.target)}"]
     out.append(f"records, backups, transcripts and this summary: {run.run_dir}")
     return "\n".join(out) + "\n"
+
+
+_COLOURS = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}
+_RESET = "\x1b[0m"
+
+
+def _coloured(line: str) -> str:
+    stripped = line.lstrip()
+    if line.startswith(("---", "+++", "@@")) or stripped.startswith(("+ ", "- ")):
+        return f"{_COLOURS[stripped[0]]}{line}{_RESET}"
+    return line
+
+
+def diff_report(review: Review, colour: bool) -> str:
+    """Per changed device, running against intended (hier_config's unified view, each line in
+    its section), like `ansible --check --diff`; ANSI colours only when asked."""
+    out: list[str] = []
+    for device in review.devices:
+        if device.diff is None or device.status is not Status.CHANGED:
+            continue
+        body = [f"--- {device.target.name} (running)", f"+++ {device.target.name} (intended)",
+                f"@@ +{device.diff.added} -{device.diff.removed} @@", *device.diff.unified]
+        out += [_coloured(line) if colour else line for line in body]
+    return "\n".join(out) + "\n" if out else ""

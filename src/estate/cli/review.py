@@ -65,6 +65,10 @@ def add_review_arguments(parser: argparse.ArgumentParser) -> None:
                              "encrypted form is compared by presence); repeat for more")
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     parser.add_argument("--detail", action="store_true", help="per-device remediation, risks and rollback")
+    parser.add_argument("--diff", action="store_true",
+                        help="also print a unified diff (running against intended) per changed device")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the --diff: auto (only on a terminal, default), always, never")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -158,7 +162,7 @@ def render_review(review: Any, fmt: str, detail: bool) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from estate.change.fetch import FetchError
-    from estate.change.review import review_environment, save_plan
+    from estate.change.review import review_environment
     from estate.secrets import mask
 
     inventory, selection, credentials, settings, secrets, risk = context(args)
@@ -167,8 +171,56 @@ def run(args: argparse.Namespace) -> int:
                                     secrets=secrets, risk=risk)
     except FetchError as exc:
         raise UserError(str(exc)) from exc
-    sys.stdout.write(mask(render_review(review, args.format, args.detail), secrets))
+    ticket = None
+    if args.format == "markdown" or args.save is not None:
+        ticket = change_ticket(args, inventory, review, secrets)
+    if args.format == "markdown":
+        assert ticket is not None
+        text = ticket[1] + (render_review(review, "markdown", True) if args.detail else "")
+    else:
+        text = render_review(review, args.format, args.detail)
+    sys.stdout.write(mask(text, secrets))
+    if args.diff:
+        from estate.change.report import diff_report
+
+        colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+        sys.stdout.write(mask(diff_report(review, colour), secrets))
     if args.save is not None:
-        save_plan(review, args.save, secrets)
-        sys.stderr.write(f"plan saved to {args.save}\n")
+        assert ticket is not None
+        save_with_ticket(args, review, secrets, *ticket)
     return 0 if review.ok else 1
+
+
+def change_ticket(args: argparse.Namespace, inventory: Any, review: Any, secrets: Any) -> tuple[str | None, str]:
+    """(inventory commit, the ticket's markdown) for this review, cited against the plan that
+    `--save` writes (its sha256 is computed the same way)."""
+    from estate.change.plans import plan_document
+    from estate.change.provenance import inventory_provenance
+    from estate.change.ticket import TicketContext, estate_facts, ticket_markdown
+
+    runs_dir = Path(getattr(args, "runs_dir", None) or "build/runs")
+    provenance = inventory_provenance(Path(args.inventory), runs_dir, args.env)
+    sha = plan_document(review, secrets, provenance.commit)["plan_sha256"]
+    sites, roles = estate_facts(inventory, args.env)
+    ctx = TicketContext(Path(args.inventory), runs_dir, args.save, sha, provenance, sites, roles)
+    return provenance.commit, ticket_markdown(review, ctx)
+
+
+def save_with_ticket(args: argparse.Namespace, review: Any, secrets: Any, commit: str | None, ticket: str) -> None:
+    """The signed plan, and next to it `<plan>.md`: the ticket the board approves (0600, like
+    the plan: it names every device's change)."""
+    from estate.change.plans import PlanError, save_plan
+    from estate.files import write_private
+    from estate.secrets import mask
+
+    try:
+        save_plan(review, args.save, secrets, inventory_commit=commit)
+    except PlanError as exc:
+        raise UserError(str(exc)) from exc
+    companion = ticket_path(args.save)
+    write_private(companion, mask(ticket, secrets))
+    sys.stderr.write(f"plan saved to {args.save}; its change ticket to {companion}\n")
+
+
+def ticket_path(plan: Path) -> Path:
+    return plan.with_name(plan.name + ".md")
