@@ -17,14 +17,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from estate.change.diff import DeviceDiff, DiffError, compute_diff, split_wlc
+from estate.change.diff import DeviceDiff, DiffError, compute_diff, normalise_running, running_sha256, split_wlc
 from estate.change.fetch import FetchResult
 from estate.change.plans import PlanError, PlannedDevice, approved_lines, load_plan, plan_document, save_plan
 from estate.change.risk import Risk, RiskSettings, assess, uplink_interfaces
 from estate.change.windows import describe_next
 from estate.device_model import Role
 from estate.render import Artifact
-from estate.secrets import SecretBook, mask, mask_positions
+from estate.secrets import SecretBook, mask, mask_positions, placeholders_in
 
 # the plan's names, where callers have always found them
 __all__ = ["PlanError", "PlannedDevice", "approved_lines", "load_plan", "plan_document", "save_plan"]
@@ -179,12 +179,27 @@ def review_targets(
 
 
 def _run_diffs(jobs: list[DiffJob], processes: int | None) -> dict[str, DeviceDiff | str]:
+    """Every job's diff. A device already in its intended state (the texts equal once the
+    header lines a device prints on its own are dropped, which the diff ignores too) gets the
+    diff's own "nothing to change" answer without parsing: on a compliant estate that is most
+    of them. The rest go to a process pool when there are enough to pay for it."""
+    done: dict[str, DeviceDiff | str] = {}
+    rest: list[DiffJob] = []
+    for job in jobs:
+        name, hostname, running_text, intended, rotate = job
+        normalised = normalise_running(running_text)
+        if normalised == normalise_running(intended) and not rotate & placeholders_in(intended):
+            done[name] = DeviceDiff(target=name, hostname=hostname, running_sha256=running_sha256(running_text),
+                                    remediation=(), rollback=(), converged=True, rollback_converged=True,
+                                    added=0, removed=0, unified=())
+        else:
+            rest.append(job)
     workers = processes if processes is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        return {job[0]: _diff_one(job) for job in jobs}
+    if workers <= 1 or len(rest) < PARALLEL_THRESHOLD:
+        return done | {job[0]: _diff_one(job) for job in rest}
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        outcomes = pool.map(_diff_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
-        return {job[0]: outcome for job, outcome in zip(jobs, outcomes, strict=True)}
+        outcomes = pool.map(_diff_one, rest, chunksize=max(1, len(rest) // (workers * 8)))
+        return done | {job[0]: outcome for job, outcome in zip(rest, outcomes, strict=True)}
 
 
 def comparable(intended: str, running_text: str, secrets: Mapping[str, str]) -> str:
