@@ -35,10 +35,8 @@ def running_folder(folder: Path) -> Path:
         if artifact.role.value.startswith("wlc"):
             wlc.setdefault(artifact.hostname, []).append(text)
             continue
-        if artifact.hostname.endswith("-cs01"):
-            text = _edit(text, NTP, "")
-        else:
-            text = _edit(text, VTY_NEW, VTY_OLD)
+        core = artifact.hostname.endswith("-cs01")
+        text = _edit(text, NTP, "") if core else _edit(text, VTY_NEW, VTY_OLD)
         if artifact.hostname == "mps-0004-as01":
             text = _edit(text, DOCK_NEW, DOCK_OLD)
         (folder / f"{artifact.hostname}.cfg").write_text(text, encoding="utf-8")

@@ -205,9 +205,10 @@ def _opening(window: str, now: datetime) -> tuple[datetime | None, str]:
     return opening.start, f"{window}: next {opening.describe()}"
 
 
-def _push_commands(review: Review, ctx: TicketContext, site_ids: list[str], kinds: set[str]) -> list[str]:
+def _push_commands(review: Review, ctx: TicketContext, site_ids: list[str]) -> list[str]:
     """One `estate push` per next window opening (a push refuses sites whose window is closed):
-    the earliest first, each with its first site as the canary."""
+    the earliest first, each with its first site as the canary and accepting only the risk
+    kinds of its own sites' devices."""
     facts = {s.site_id: s for s in ctx.sites}
     by_opening: dict[str, list[str]] = {}
     order: dict[str, datetime | None] = {}
@@ -225,6 +226,7 @@ def _push_commands(review: Review, ctx: TicketContext, site_ids: list[str], kind
         words += ["--plan", plan, "--canary", "1", "--max-failures", str(ctx.max_failures)]
         if review.source == "lab":
             words.append("--lab")
+        kinds = {r.kind.value for d in _changed(review) if d.target.site_id in sites for r in d.risks}
         if kinds:
             words += ["--accept-risk", ",".join(sorted(kinds))]
         words += ["--runs-dir", str(ctx.runs_dir), "--commit"]
@@ -242,7 +244,6 @@ def ticket_markdown(review: Review, ctx: TicketContext) -> str:
     flags = [c.flag for c in changes if c.flag is not None] + [SEVERITY[RiskKind.LARGE_CHANGE]] * len(large)
     by_severity = ", ".join(f"{sum(1 for f in flags if f is s)} {s}" for s in sorted(Severity, reverse=True)
                             if any(f is s for f in flags)) or "none"
-    kinds = {r.kind.value for d in changed for r in d.risks}
     out = [f"# Change ticket: {review.env}", "",
            f"Reviewed {review.created_at:%Y-%m-%d %H:%M} UTC against running configs from `{review.source}`.", "",
            "## Summary", "",
@@ -260,7 +261,7 @@ def ticket_markdown(review: Review, ctx: TicketContext) -> str:
     out += ["## Implementation", ""]
     if ctx.plan_path is None:
         out += ["Save the plan first (`estate review ... --save PLAN`); push exactly that plan:", ""]
-    out += _push_commands(review, ctx, site_ids, kinds) if site_ids else ["Nothing to push."]
+    out += _push_commands(review, ctx, site_ids) if site_ids else ["Nothing to push."]
     out += ["Outside a site's window the push refuses it; an emergency adds `--outside-window --reason TEXT` "
             "(recorded with the run).", ""]
     out += _verification(review, ctx, changed, site_ids)
