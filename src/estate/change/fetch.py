@@ -13,8 +13,9 @@ import functools
 import os
 import shlex
 import socket
+import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -291,31 +292,57 @@ def _nornir(endpoints: list[Endpoint], credentials: Credentials, settings: Conne
     return Nornir(inventory=inventory, runner=ThreadedRunner(num_workers=max(1, settings.workers)))
 
 
-def _read_task(task: Any, credentials: Credentials, settings: ConnectSettings, host_keys: Any = None) -> str:
+Progress = Callable[[int, int], None]  # (devices done, devices in all)
+
+
+class _Ticker:
+    """Counts finished devices across Nornir's threads for a progress callback."""
+
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.total, self.done, self.progress = total, 0, progress
+        self._lock = threading.Lock()
+
+    def tick(self) -> None:
+        if self.progress is None:
+            return
+        with self._lock:
+            self.done += 1
+            self.progress(self.done, self.total)
+
+
+def _read_task(task: Any, credentials: Credentials, settings: ConnectSettings, host_keys: Any = None,
+               ticker: _Ticker | None = None) -> str:
     """Nornir task: connect (with retry), `show running-config`, disconnect."""
     endpoint: Endpoint = task.host.data["endpoint"]
     started = time.monotonic()
-    connection, attempts = connect(endpoint, credentials, settings, host_keys)
     try:
-        text = show_running(connection, settings)
+        connection, attempts = connect(endpoint, credentials, settings, host_keys)
+        try:
+            text = show_running(connection, settings)
+        finally:
+            connection.disconnect()
     finally:
-        connection.disconnect()
+        if ticker is not None:
+            ticker.tick()  # a failed device is done too
     task.host.data["attempts"] = attempts
     task.host.data["seconds"] = time.monotonic() - started
     return text
 
 
 def fetch_running(
-    endpoints: Iterable[Endpoint], credentials: Credentials, settings: ConnectSettings
+    endpoints: Iterable[Endpoint], credentials: Credentials, settings: ConnectSettings,
+    progress: Progress | None = None,
 ) -> dict[str, FetchResult]:
     """Read every device's running config in parallel (Nornir threaded runner). Failures are
-    results with an error; this never raises for a device."""
+    results with an error; this never raises for a device. `progress(done, total)` is called
+    from the worker threads as each device finishes."""
     chosen = list(endpoints)
     if not chosen:
         return {}
     nornir = _nornir(chosen, credentials, settings)
     aggregated = nornir.run(task=_read_task, credentials=credentials, settings=settings,
-                            host_keys=preload_host_keys(settings), on_failed=True)
+                            host_keys=preload_host_keys(settings), ticker=_Ticker(len(chosen), progress),
+                            on_failed=True)
     results: dict[str, FetchResult] = {}
     for name, multi in aggregated.items():
         host = nornir.inventory.hosts[name]
@@ -332,21 +359,87 @@ def fetch_running(
 
 
 def read_running_dir(folder: Path, hostnames: Iterable[str]) -> dict[str, FetchResult]:
-    """Saved running configs: `<hostname>.cfg` anywhere under `folder` (flat, or render's
-    `<env>/<site>/` layout). A device without a file is reported as missing."""
+    """Saved running configs under `folder`: `<hostname>.cfg` anywhere (flat, `estate backup`'s
+    `<site>/` layout, or render's `<env>/<site>/`). In a render folder (its `manifest.json`
+    lists the artefacts) the WLC is rebuilt whole, its global part and every site's share joined
+    as the lab serves it. A device without a file, or saved in two places (two environments'
+    renders, two backups), is reported as not read: picking one would be a guess."""
     if not folder.is_dir():
         raise FetchError(f"running-config folder {folder} does not exist")
-    index: dict[str, Path] = {}
-    for found in sorted(folder.rglob("*.cfg")):
-        index.setdefault(found.stem, found)
+    index = _saved_configs(folder)
     results: dict[str, FetchResult] = {}
     for name in hostnames:
-        saved = index.get(name)
-        if saved is None:
+        found = index.get(name, [])
+        if not found:
             results[name] = FetchResult(name, None, f"no saved config {name}.cfg under {folder}", source="file")
+        elif len(found) > 1:
+            places = ", ".join(str(saved.where) for saved in found)
+            results[name] = FetchResult(name, None, f"saved in more than one place ({places}): name one folder",
+                                        source="file")
         else:
-            results[name] = FetchResult(name, saved.read_text(encoding="utf-8"), source="file")
+            try:
+                results[name] = FetchResult(name, found[0].read(), source="file")
+            except (OSError, UnicodeDecodeError) as exc:
+                results[name] = FetchResult(name, None, f"cannot read {found[0].where}: "
+                                            f"{getattr(exc, 'strerror', None) or exc}", source="file")
     return results
+
+
+@dataclass(frozen=True, slots=True)
+class _Saved:
+    """One device's saved config: a file, or a render's WLC parts (read and joined on demand)."""
+
+    where: Path
+    parts: tuple[Any, ...] = ()  # (manifest entry, file) pairs of a rendered WLC
+
+    def read(self) -> str:
+        if not self.parts:
+            return self.where.read_text(encoding="utf-8")
+        from estate.device_configs import device_configs
+        from estate.device_model import Role
+        from estate.render import Artifact
+
+        artifacts = [Artifact(entry.get("env", ""), entry.get("site"), entry["device"], Role(entry["role"]),
+                              entry.get("template", ""), entry["path"], path.read_text(encoding="utf-8"))
+                     for entry, path in self.parts]
+        return next(iter(device_configs(artifacts).values()))[1]
+
+
+def _saved_configs(folder: Path) -> dict[str, list[_Saved]]:
+    """hostname -> where it is saved. Files a render manifest lists as WLC parts are claimed by
+    their WLC; a manifest that does not parse as a render's is just a file."""
+    wlc_roles = {"wlc_global", "wlc_site"}  # estate.device_model.Role values
+    claimed: set[Path] = set()
+    index: dict[str, list[_Saved]] = {}
+    for manifest in sorted(folder.rglob("manifest.json")):
+        entries = _render_entries(manifest)
+        root = manifest.parent.parent  # a render's paths start with the environment's folder
+        wlc: dict[str, list[tuple[dict[str, Any], Path]]] = {}
+        for entry in entries:
+            if entry.get("role") in wlc_roles:
+                path = root / str(entry["path"])
+                wlc.setdefault(str(entry["device"]), []).append((entry, path))
+                claimed.add(path)
+        for hostname, parts in wlc.items():
+            index.setdefault(hostname, []).append(_Saved(manifest.parent, tuple(parts)))
+    for found in sorted(folder.rglob("*.cfg")):
+        if found not in claimed:
+            index.setdefault(found.stem, []).append(_Saved(found))
+    return index
+
+
+def _render_entries(manifest: Path) -> list[dict[str, Any]]:
+    import json
+
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        entries = data["artifacts"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    if not isinstance(entries, list):
+        return []
+    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("path"), str)
+            and isinstance(e.get("device"), str) and isinstance(e.get("role"), str)]
 
 
 def port_reachable(endpoint: Endpoint, timeout: float = 1.0) -> bool:

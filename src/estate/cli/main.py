@@ -24,7 +24,8 @@ from estate.problems import InventoryError
 from estate.render import RenderError
 from estate.secrets import MissingSecretError, SecretValueError
 
-SUBCOMMANDS = ("validate", "render", "lab", "review", "push", "rollback", "runs", "capacity", "staffing", "plan")
+SUBCOMMANDS = ("validate", "render", "lab", "review", "push", "rollback", "runs", "capacity", "staffing", "plan",
+               "backup", "completion", "docs", "compliance")
 EXIT_INTERNAL_ERROR = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130

@@ -8,12 +8,11 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from estate.cli.common import UserError, add_env, add_inventory, add_sites, folder_path, load, unknown_names
+from estate.cli.progress import progress_bar
 from estate.paths import DEFAULT_BUILD, TEMPLATES_DIR
-
-BAR_WIDTH = 30
 
 
 def add_parser(subparsers: Any) -> None:
@@ -34,27 +33,6 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-class ProgressBar:
-    """A one-line bar on a terminal; silent when stderr is a file or a pipe."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty()
-        self.last = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        filled = BAR_WIDTH * done // max(total, 1)
-        if filled == self.last and done != total:
-            return
-        self.last = filled
-        self.stream.write(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total} sites")
-        if done == total:
-            self.stream.write("\r" + " " * (BAR_WIDTH + 24) + "\r")
-        self.stream.flush()
-
-
 def run(args: argparse.Namespace) -> int:
     from estate.device_model import Role
     from estate.render import Renderer, Scope, device_hostnames, render_environment, write_artifacts
@@ -64,10 +42,11 @@ def run(args: argparse.Namespace) -> int:
     templates: Path = args.templates
     if not templates.is_dir():
         raise UserError(f"templates folder {templates} does not exist")
-    artifacts = render_environment(
-        inventory, args.env, sites=args.sites, devices=args.devices,
-        renderer=Renderer(templates=templates), progress=ProgressBar(sys.stderr),
-    )
+    with progress_bar(f"rendering {args.env}", "sites", quiet=getattr(args, "quiet", 0)) as progress:
+        artifacts = render_environment(
+            inventory, args.env, sites=args.sites, devices=args.devices,
+            renderer=Renderer(templates=templates), progress=progress,
+        )
     if args.devices:
         missing = sorted(set(args.devices) - {a.hostname for a in artifacts})
         # only on this error path: the close matches need every device of the chosen sites

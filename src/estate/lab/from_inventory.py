@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import json
 import secrets as token
-from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 
-from estate.device_model import Role, build_site
+from estate.device_configs import WLC_ROLES, device_configs
+from estate.device_model import build_site
 from estate.files import write_private
 from estate.inventory.inventory import Inventory
 from estate.lab.brownfield import brownfield_config
 from estate.lab.state import DEFAULT_PORT, LabDeviceSpec, LabError, state_folder
-from estate.render import Artifact, render_environment
+from estate.render import render_environment
 from estate.secrets import SECRET_NAMES, SecretBook, SecretValueError, check_value, from_environment, resolve
 
 SECRETS_JSON = "secrets.json"
-WLC_ROLES = (Role.WLC_GLOBAL, Role.WLC_SITE)
 
 
 def lab_secret_values(state_dir: Path, *, create: bool = True) -> SecretBook:
@@ -58,24 +57,6 @@ def _read_store(path: Path) -> dict[str, str]:
         return {name: check_value(value, f"{path}: {name}") for name, value in data.items()}
     except SecretValueError as exc:
         raise LabError(f"{exc}; {hint}") from exc
-
-
-def device_configs(artifacts: list[Artifact]) -> dict[str, tuple[Artifact, str]]:
-    """Each device's whole intended config: a switch is one artefact; the WLC is its global part
-    followed by every site's share, without the parts' `end` lines (the first `end` would close
-    the config)."""
-    parts: dict[str, list[Artifact]] = defaultdict(list)
-    for artifact in artifacts:
-        parts[artifact.hostname].append(artifact)
-    configs = {}
-    for hostname, found in parts.items():
-        found.sort(key=lambda a: (a.role is not Role.WLC_GLOBAL, a.relpath))
-        if found[0].role in WLC_ROLES:
-            text = "".join(f"{line}\n" for a in found for line in a.text.splitlines() if line != "end")
-        else:
-            text = found[0].text
-        configs[hostname] = (found[0], text)
-    return configs
 
 
 def wlc_drift(text: str) -> str:

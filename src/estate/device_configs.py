@@ -1,0 +1,31 @@
+"""Each device's whole intended config from render artefacts: the one rule for joining the WLC's
+parts, shared by the lab (which serves whole devices) and `--running-from` (which reads a
+render folder as if it held running configs)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from estate.device_model import Role
+from estate.render import Artifact
+
+WLC_ROLES = (Role.WLC_GLOBAL, Role.WLC_SITE)
+
+
+def device_configs(artifacts: Iterable[Artifact]) -> dict[str, tuple[Artifact, str]]:
+    """Each device's whole intended config: a switch is one artefact; the WLC is its global part
+    followed by every site's share, without the parts' `end` lines (the first `end` would close
+    the config)."""
+    parts: dict[str, list[Artifact]] = defaultdict(list)
+    for artifact in artifacts:
+        parts[artifact.hostname].append(artifact)
+    configs = {}
+    for hostname, found in parts.items():
+        found.sort(key=lambda a: (a.role is not Role.WLC_GLOBAL, a.relpath))
+        if found[0].role in WLC_ROLES:
+            text = "".join(f"{line}\n" for a in found for line in a.text.splitlines() if line != "end")
+        else:
+            text = found[0].text
+        configs[hostname] = (found[0], text)
+    return configs
