@@ -56,7 +56,8 @@ def test_rotated_secret_absent_from_review_and_plan(rotated: Path, tmp_path: Pat
     _assert_no_old_value(plan.read_bytes(), "saved plan")
     assert MASK in out  # the rollback lines are there, with the old values masked
     assert plan.stat().st_mode & 0o777 == 0o600
-    assert not [p for p in plan.parent.iterdir() if p != plan]  # written by rename: no temporary left
+    _assert_no_old_value(plan.with_name("plan.json.md").read_bytes(), "the plan's change ticket")
+    assert not [p for p in plan.parent.iterdir() if p.name not in {"plan.json", "plan.json.md"}]  # no temporary left
     load_plan(plan, ENV)  # masked before its checksum: the plan verifies as saved
 
 
