@@ -6,7 +6,7 @@ PYTHON  ?= python3
 OUT     ?= build
 ENV     ?= prod
 
-.PHONY: setup demo test lint typecheck unit bench golden clean
+.PHONY: setup demo test lint typecheck unit bench golden clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,15 @@ typecheck: $(STAMP)
 
 # two workers: the end-to-end and stack tests spend most of their time waiting (SSH, revert
 # timers, the mocks); each test file runs whole on one worker, so its module fixtures are shared
-unit: $(STAMP)
+unit: $(STAMP) browser
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+
+# the HTML report's browser test drives Debian's chromium (never a browser build downloaded by
+# `playwright install`); playwright itself comes with the test extras
+browser: $(STAMP)
+	@test -x /usr/bin/chromium || { echo "installing Debian's chromium for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+	@$(PY) -c 'import playwright' 2>/dev/null || $(PY) -m pip install --quiet --disable-pip-version-check playwright
 
 bench: $(STAMP)
 	@$(PY) benchmarks/run_all.py
