@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from estate.inventory.inventory import Inventory
-from estate.paths import DEFAULT_INVENTORY
 from estate.validate import load_inventory
+from tests.fixtures import FIXTURE_INVENTORY, FIXTURE_PROJECT
 from tests.stack_types import BACKED, PLAIN
 
 
@@ -50,14 +50,24 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))
 
 
+@pytest.fixture(autouse=True)
+def fixed_inventory_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command run without --inventory / --project-dir reads the fixed test data, not the
+    shipped network_configs/ and Pulumi files, which the operators edit (issue 11). The parsers
+    read these names when they are built, on every `main` call."""
+    monkeypatch.setattr("estate.cli.common.DEFAULT_INVENTORY", FIXTURE_INVENTORY)
+    monkeypatch.setattr("estate.cli.plan.PROJECT_ROOT", FIXTURE_PROJECT)
+
+
 @pytest.fixture(scope="session")
 def sample_inventory() -> Inventory:
-    return load_inventory(DEFAULT_INVENTORY)
+    """The fixed test inventory (tests/fixtures/project/network_configs), loaded once."""
+    return load_inventory(FIXTURE_INVENTORY)
 
 
 @pytest.fixture
 def inventory_copy(tmp_path: Path) -> Path:
-    """A private copy of the sample inventory that a test may break."""
+    """A private copy of the fixed test inventory that a test may break."""
     target = tmp_path / "network_configs"
-    shutil.copytree(DEFAULT_INVENTORY, target)
+    shutil.copytree(FIXTURE_INVENTORY, target)
     return target

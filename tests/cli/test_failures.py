@@ -13,7 +13,7 @@ import pytest
 
 from estate.cli import capacity
 from estate.cli.main import main
-from estate.paths import DEFAULT_INVENTORY
+from tests.fixtures import FIXTURE_INVENTORY
 
 SECRET = "tacacs-Sup3r-s3cret"
 PASSWORD = "ssh-pa55word-xyz"
@@ -81,9 +81,9 @@ def test_log_folder_defaults_to_xdg_state(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_os_error_on_a_user_path_is_a_user_error(log_dir: Path, monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    denied = DEFAULT_INVENTORY / "sites.csv"
+    denied = FIXTURE_INVENTORY / "sites.csv"
     fail_with(monkeypatch, PermissionError(errno.EACCES, "Permission denied", str(denied)))
-    assert main(["capacity", "--env", "dev", "--inventory", str(DEFAULT_INVENTORY)]) == 2
+    assert main(["capacity", "--env", "dev", "--inventory", str(FIXTURE_INVENTORY)]) == 2
     assert capsys.readouterr().err == f"estate: error: {denied}: Permission denied\n"
     assert not log_dir.exists()
 

@@ -15,14 +15,14 @@ from estate.cli.main import main
 from estate.cli.plan_text import as_json, as_text
 from estate.cloud.plan import Plan, PlanNode, run_plan
 from estate.cloud.preview import lines
-from estate.paths import DEFAULT_INVENTORY, PROJECT_ROOT
+from tests.fixtures import FIXTURE_INVENTORY, FIXTURE_PROJECT
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture(scope="module")
 def prod() -> Plan:
-    return run_plan("prod")
+    return run_plan("prod", project_dir=FIXTURE_PROJECT)
 
 
 def resource(plan: Plan, name: str) -> object:
@@ -98,14 +98,14 @@ def test_placeholders_of_the_sample_are_listed_with_their_keys(prod: Plan) -> No
 def test_real_values_are_not_placeholders(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
-    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
-    text = (PROJECT_ROOT / "Pulumi.dev.yaml").read_text()
+    shutil.copy(FIXTURE_PROJECT / "Pulumi.yaml", project / "Pulumi.yaml")
+    text = (FIXTURE_PROJECT / "Pulumi.dev.yaml").read_text()
     for old, new in (("ami-0a1b2c3d4e5f60718", "ami-07c9e5d1b3f2a4968"), ("198.51.100.10", "81.2.69.142"),
                      ("00000000-0000-4000-8000-000000000001", "6f0c2a9e-41d7-4b8e-9a53-2c7e1f4b8d60")):
         assert old in text
         text = text.replace(old, new)
     (project / "Pulumi.dev.yaml").write_text(text)
-    plan = run_plan("dev", project_dir=project, inventory=DEFAULT_INVENTORY)
+    plan = run_plan("dev", project_dir=project, inventory=FIXTURE_INVENTORY)
     keys = {p.key for p in plan.placeholders}
     assert not keys & {"estate:voice.amiId", "estate:network.vpnHubs[0].publicIp"}
     # the CA ARN still names the sample account, and says so

@@ -8,11 +8,11 @@ import pytest
 
 from estate.cloud.settings import SettingsError, check_against_inventory, parse_settings, read_stack_config
 from estate.inventory.inventory import Inventory
-from estate.paths import PROJECT_ROOT
+from tests.fixtures import FIXTURE_PROJECT
 
 
 def config(env: str, **changes: dict[str, object]) -> dict[str, str]:
-    values = read_stack_config(PROJECT_ROOT, env)
+    values = read_stack_config(FIXTURE_PROJECT, env)
     for key, change in changes.items():
         document = json.loads(values[f"estate:{key}"])
         document.update(change)
@@ -22,7 +22,7 @@ def config(env: str, **changes: dict[str, object]) -> dict[str, str]:
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_shipped_stacks_parse_and_match_inventory(env: str, sample_inventory: Inventory) -> None:
-    values = read_stack_config(PROJECT_ROOT, env)
+    values = read_stack_config(FIXTURE_PROJECT, env)
     settings = parse_settings(env, values)
     check_against_inventory(settings, sample_inventory)
     assert values["aws:region"] == "eu-west-2"
@@ -47,7 +47,7 @@ def test_bad_values_name_the_key(env: str, changes: dict[str, dict[str, object]]
 
 
 def test_unknown_and_malformed_keys() -> None:
-    values = read_stack_config(PROJECT_ROOT, "dev")
+    values = read_stack_config(FIXTURE_PROJECT, "dev")
     with pytest.raises(SettingsError, match="estate:voise: unknown setting"):
         parse_settings("dev", {**values, "estate:voise": "{}"})
     with pytest.raises(SettingsError, match="estate:voice: expected a structured value"):
@@ -66,7 +66,7 @@ def test_inventory_cross_checks(sample_inventory: Inventory) -> None:
 
 @pytest.mark.parametrize("key", ["estate:stack", "estate:aws"])
 def test_reserved_names_are_not_settings(key: str) -> None:
-    values = read_stack_config(PROJECT_ROOT, "dev")
+    values = read_stack_config(FIXTURE_PROJECT, "dev")
     with pytest.raises(SettingsError, match=f"{key}: unknown setting"):
         parse_settings("dev", {**values, key: "{}"})
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from estate.cli.main import main
-from estate.paths import DEFAULT_INVENTORY, PROJECT_ROOT
+from tests.fixtures import FIXTURE_INVENTORY, FIXTURE_PROJECT
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 STACK = "Pulumi.dev.yaml"
@@ -23,7 +23,7 @@ def project(tmp_path: Path) -> Path:
     folder = tmp_path / "project"
     folder.mkdir()
     for name in ("Pulumi.yaml", STACK):
-        shutil.copy(PROJECT_ROOT / name, folder / name)
+        shutil.copy(FIXTURE_PROJECT / name, folder / name)
     return folder
 
 
@@ -37,7 +37,7 @@ def edit(project: Path, old: str, new: str) -> int:
 
 
 def plan_error(project: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    code = main(["plan", "--env", "dev", "--project-dir", str(project), "--inventory", str(DEFAULT_INVENTORY)])
+    code = main(["plan", "--env", "dev", "--project-dir", str(project), "--inventory", str(FIXTURE_INVENTORY)])
     err = capsys.readouterr().err
     assert code == 2, err
     assert "Traceback" not in err
@@ -128,7 +128,10 @@ def test_plan_of_a_project_copy(project: Path, capsys: pytest.CaptureFixture[str
     assert main(["plan", "--env", "dev", "--format", "json"]) == 0
     original = json.loads(capsys.readouterr().out)
     # the copy's own inventory (its estate:inventory default, network_configs/ beside Pulumi.yaml)
-    shutil.copytree(DEFAULT_INVENTORY, project / "network_configs")
+    shutil.copytree(FIXTURE_INVENTORY, project / "network_configs")
+    # its sites' WAN hubs are checked against every environment's stack file in the project
+    for other in ("Pulumi.staging.yaml", "Pulumi.prod.yaml"):
+        shutil.copy(FIXTURE_PROJECT / other, project / other)
     assert main(["plan", "--env", "dev", "--format", "json", "--project-dir", str(project)]) == 0
     assert json.loads(capsys.readouterr().out) == original
     # ... and it really is the copy's: a pilot site fewer in the copy, a smaller plan

@@ -25,6 +25,7 @@ from estate.change.diff import same_config
 from estate.cli.main import main
 from estate.lab import Faults
 from tests.e2e.conftest import ANY_TIME, Lab
+from tests.fixtures import FIXTURE_INVENTORY
 
 pytestmark = pytest.mark.e2e
 
@@ -36,8 +37,9 @@ NOT_STARTED = ("mps-0024-cs01", "mps-dev-wlc01@MPS-0024", "mps-0042-cs01", "mps-
 
 
 def push_argv(lab: Lab, runs: Path, *extra: str) -> list[str]:
-    return ["push", "--env", "dev", "--lab", "--lab-dir", str(lab.dir), "--commit", "--runs-dir", str(runs),
-            "--timeout", "5", "--site-workers", "1", *ANY_TIME, *extra]
+    # the subprocess push does not see the suite's redirected default: name the fixed inventory
+    return ["push", "--env", "dev", "--inventory", str(FIXTURE_INVENTORY), "--lab", "--lab-dir", str(lab.dir),
+            "--commit", "--runs-dir", str(runs), "--timeout", "5", "--site-workers", "1", *ANY_TIME, *extra]
 
 
 def start_push(lab: Lab, runs: Path, *extra: str) -> subprocess.Popen[str]:
@@ -184,7 +186,7 @@ def test_sigkill_mid_apply_is_named_by_runs_show_and_its_lock_is_taken_over(
     assert f"{SLOW}: apply started" in half_changed
     backup = run_dir(runs) / "backups" / f"{SLOW}.cfg"
     assert f"backup (before the change): {backup}\n" in half_changed
-    assert f"estate review --env dev --inventory {Path('network_configs').resolve()} --lab --lab-dir " \
+    assert f"estate review --env dev --inventory {FIXTURE_INVENTORY.resolve()} --lab --lab-dir " \
            f"{fresh_lab.dir.resolve()} --device {SLOW} --site MPS-0024 --detail" in half_changed
 
     # the killed run's lock is stale: the next run takes it over, says so, and finishes the job

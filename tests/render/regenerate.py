@@ -1,9 +1,10 @@
 """Regenerate the golden configs: `python -m tests.render.regenerate` (what `make golden` runs).
 
-The golden set is one site of every site kind in the sample estate, every device of each
-(access switches capped at `ACCESS_CAP` per site: they come from one code path and the
-structural test covers the rest), each site's WLC share, and each environment's WLC global
-part. Review the diff of `tests/golden/configs/` before committing: the goldens are the spec.
+The golden set, rendered from the fixed test inventory (tests/fixtures/project/network_configs), is one site
+of every site kind, every device of each (access switches capped at `ACCESS_CAP` per site: they
+come from one code path and the structural test covers the rest), each site's WLC share, and
+each environment's WLC global part. Review the diff of `tests/golden/configs/` before committing:
+the goldens are the spec.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import sys
 from pathlib import Path
 
 from estate.inventory.inventory import Inventory
-from estate.paths import DEFAULT_INVENTORY
 from estate.render import Artifact, render_environment
 from estate.validate import load_inventory
+from tests.fixtures import FIXTURE_INVENTORY
 
 CONFIGS = Path(__file__).resolve().parents[1] / "golden" / "configs"
 GOLDEN_SITES: dict[str, tuple[str, ...]] = {
@@ -44,7 +45,7 @@ def golden_artifacts(inventory: Inventory) -> dict[str, Artifact]:
 
 
 def main() -> int:
-    artifacts = golden_artifacts(load_inventory(DEFAULT_INVENTORY))
+    artifacts = golden_artifacts(load_inventory(FIXTURE_INVENTORY))
     if CONFIGS.exists():
         shutil.rmtree(CONFIGS)
     for relpath, artifact in sorted(artifacts.items()):

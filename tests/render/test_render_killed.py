@@ -1,7 +1,7 @@
 """SIGKILL during `estate render --env prod`: the output folder is the old render or the new
 one, file for file, never a mix; the next render leaves nothing beside it.
 
-A real subprocess on the 500-site sample, killed at random points: some seeds wait until the
+A real subprocess on the 500-site fixture inventory, killed at random points: some seeds wait until the
 staging folder appears and kill soon after (while files are linked and written) or later
 (syncing, swapping, deleting the old folder), the others kill anywhere in the run.
 """
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from estate.paths import DEFAULT_INVENTORY
 from estate.render import Artifact, Scope, render_environment, write_artifacts
 from estate.validate import load_inventory
+from tests.fixtures import FIXTURE_INVENTORY
 
 SEEDS = range(6)
 # seconds after the staging folder appears: (soon, later), by seed % 3; or anywhere in the run
@@ -49,8 +49,8 @@ class Renders:
 def renders(tmp_path_factory: pytest.TempPathFactory) -> Renders:
     root = tmp_path_factory.mktemp("killed")
     old_inventory, new_inventory = root / "old-inventory", root / "new-inventory"
-    shutil.copytree(DEFAULT_INVENTORY, old_inventory)
-    shutil.copytree(DEFAULT_INVENTORY, new_inventory)
+    shutil.copytree(FIXTURE_INVENTORY, old_inventory)
+    shutil.copytree(FIXTURE_INVENTORY, new_inventory)
     # the new inventory: another organisation (every switch config changes) and one site fewer
     estate = new_inventory / "estate.yaml"
     estate.write_text(estate.read_text().replace("organisation: Metropolitan Police Service",

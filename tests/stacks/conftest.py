@@ -14,7 +14,7 @@ from moto import mock_aws
 from estate.cloud.mocks import EstateMocks, TreeMonitor, run_program
 from estate.cloud.program import StackInputs, main, prepare
 from estate.cloud.settings import read_stack_config
-from estate.paths import PROJECT_ROOT
+from tests.fixtures import FIXTURE_PROJECT
 from tests.stack_types import BACKED, PLAIN
 from tests.stacks import (
     moto_contact,  # noqa: F401  # registers the WFM feed's handlers
@@ -47,12 +47,12 @@ def stack(request: pytest.FixtureRequest) -> Iterator[DeployedStack]:
     tests (declaring it is the slow part)."""
     env: str = request.param
     with pytest.MonkeyPatch.context() as monkeypatch:
-        config = read_stack_config(PROJECT_ROOT, env)
+        config = read_stack_config(FIXTURE_PROJECT, env)
         # moto answers as the environment's own account, so ARNs in the policies match moto's
         fake_credentials(monkeypatch, json.loads(config["aws:allowedAccountIds"])[0])
         with mock_aws():
             mocks = EstateMocks(MotoBackend())
-            monitor = run_program(mocks, "estate", env, config, main)
+            monitor = run_program(mocks, "estate", env, config, lambda: main(FIXTURE_PROJECT))
             BACKED.update(mocks.types(backed=True))
             PLAIN.update(mocks.types(backed=False))
-            yield DeployedStack(env, prepare(env, config), mocks, monitor)
+            yield DeployedStack(env, prepare(env, config, FIXTURE_PROJECT), mocks, monitor)

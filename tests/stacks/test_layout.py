@@ -12,18 +12,19 @@ import pytest
 
 from estate.cloud.settings import read_stack_config
 from estate.paths import PROJECT_ROOT
+from tests.fixtures import FIXTURE_PROJECT
 
 PLAN_WITHOUT_AWS_LIBRARIES = """
 import sys
 from estate.cli.main import main
-code = main(["plan", "--env", "dev", "--format", "json"])
+code = main(["plan", "--env", "dev", "--format", "json", "--project-dir", sys.argv[1]])
 loaded = sorted(m for m in ("boto3", "botocore", "moto") if m in sys.modules)
 sys.stderr.write(f"exit={code} loaded={loaded}\\n")
 """
 
 
 def test_estate_plan_imports_neither_boto3_nor_moto() -> None:
-    done = subprocess.run([sys.executable, "-c", PLAN_WITHOUT_AWS_LIBRARIES], cwd=PROJECT_ROOT,
+    done = subprocess.run([sys.executable, "-c", PLAN_WITHOUT_AWS_LIBRARIES, str(FIXTURE_PROJECT)], cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=120, check=False)
     assert "exit=0 loaded=[]" in done.stderr, done.stderr[-2000:]
 

@@ -16,7 +16,7 @@ from estate.cloud.connectivity import Connectivity, ConnectivityArgs, CrossAccou
 from estate.cloud.mocks import EstateMocks, run_program
 from estate.cloud.settings import SettingsError, check_against_inventory, parse_settings, read_stack_config
 from estate.inventory.inventory import Inventory
-from estate.paths import PROJECT_ROOT
+from tests.fixtures import FIXTURE_PROJECT
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 DX = CrossAccountDx(gateway_id="5f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b", owner_account_id="444444444444",
@@ -90,7 +90,7 @@ def test_public_subnets_do_not_overlap_the_rest() -> None:
 
 
 def settings_with(**changes: object) -> dict[str, str]:
-    values = read_stack_config(PROJECT_ROOT, "prod")
+    values = read_stack_config(FIXTURE_PROJECT, "prod")
     for key, value in changes.items():
         if value is None:
             values.pop(f"estate:{key}")
@@ -115,11 +115,11 @@ def test_network_account_is_another_account(sample_inventory: Inventory) -> None
         "accountId": "333333333333", "roleArn": "arn:aws:iam::333333333333:role/x"}))
     with pytest.raises(SettingsError, match=r"estate:networkAccount.accountId: 333333333333 is this stack's own"):
         check_against_inventory(own, sample_inventory)
-    check_against_inventory(parse_settings("prod", read_stack_config(PROJECT_ROOT, "prod")), sample_inventory)
+    check_against_inventory(parse_settings("prod", read_stack_config(FIXTURE_PROJECT, "prod")), sample_inventory)
 
 
 def test_vpc_must_not_overlap_the_phones(sample_inventory: Inventory) -> None:
-    values = read_stack_config(PROJECT_ROOT, "dev")
+    values = read_stack_config(FIXTURE_PROJECT, "dev")
     network = json.loads(values["estate:network"]) | {"vpcCidr": "100.88.0.0/20"}
     settings = parse_settings("dev", {**values, "estate:network": json.dumps(network)})
     with pytest.raises(SettingsError, match=r"estate:network.vpcCidr: .* overlaps the phones' voice_supernet"):

@@ -22,13 +22,14 @@ from estate.cloud.policy_rules import (
     PlanResource,
     evaluate,
 )
+from tests.fixtures import FIXTURE_PROJECT
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_no_violations_in_mocked_plan(env: str) -> None:
-    plan = run_plan(env)
+    plan = run_plan(env, project_dir=FIXTURE_PROJECT)
     assert plan.violations == ()
     assert plan.counts["aws:s3/bucket:Bucket"] == 4  # audit (access logs), trail, ingest, evidential
 
