@@ -45,7 +45,8 @@ def _vlan_plan(raw: RawEstate) -> Iterator[Problem]:
             seen_ids[vlan.id] = where
         if vlan.name in seen_names:
             yield Problem(ESTATE_FILE, f"VLAN name {vlan.name} is already used by {seen_names[vlan.name]}",
-                          line=_line(raw, *path, "name"), field=f"{where}.name")
+                          line=_line(raw, *path, "name"), field=f"{where}.name",
+                          hint="every VLAN in the plan needs its own name")
         else:
             seen_names[vlan.name] = where
     roles = [v.role for v in parts.vlans]
@@ -68,10 +69,12 @@ def _ssids(raw: RawEstate) -> Iterator[Problem]:
     for index, ssid in enumerate(parts.ssids):
         if roles is not None and ssid.vlan_role not in roles:
             yield Problem(ESTATE_FILE, f"SSID {ssid.name} uses VLAN role {ssid.vlan_role}, which the plan lacks",
-                          line=_line(raw, "ssids", index), field=f"ssids[{index}].vlan_role")
+                          line=_line(raw, "ssids", index), field=f"ssids[{index}].vlan_role",
+                          hint=f"add a VLAN with role: {ssid.vlan_role} to vlans, or map the SSID to a role it has")
         if ssid.wlan_id in wlan_ids:
             yield Problem(ESTATE_FILE, f"WLAN id {ssid.wlan_id} is used twice",
-                          line=_line(raw, "ssids", index), field=f"ssids[{index}].wlan_id")
+                          line=_line(raw, "ssids", index), field=f"ssids[{index}].wlan_id",
+                          hint="give every SSID its own wlan_id")
         wlan_ids.add(ssid.wlan_id)
 
 
@@ -89,7 +92,7 @@ def _environments(raw: RawEstate) -> Iterator[Problem]:
                               hint=f"add the site to {SITES_FILE} or correct the id{_close(site_id, raw)}")
             if site_id in listed:
                 yield Problem(ESTATE_FILE, f"environment '{name}' lists site {site_id} twice", line=line,
-                              site=site_id, field=field)
+                              site=site_id, field=field, hint="remove the second entry")
             listed.add(site_id)
 
 
@@ -104,7 +107,8 @@ def _supernet(raw: RawEstate, name: str, env: EnvParts) -> Iterator[Problem]:
     block = addressing.site_block_prefix
     if env.supernet.prefixlen > block:
         yield Problem(ESTATE_FILE, f"supernet {env.supernet} is smaller than one site block (/{block})",
-                      line=_line(raw, "environments", name, "supernet"), field=f"environments.{name}.supernet")
+                      line=_line(raw, "environments", name, "supernet"), field=f"environments.{name}.supernet",
+                      hint=f"use a supernet of /{block} or larger, or raise addressing.site_block_prefix")
 
 
 def _sites(raw: RawEstate) -> Iterator[Problem]:
@@ -122,9 +126,10 @@ def _site(parts: EstateParts, sid: str, site: SiteFacts, file: str, line: int) -
     if site.site_id is not None:
         if prefix is not None and not site.site_id.startswith(f"{prefix}-"):
             yield Problem(file, f"site id does not start with the estate prefix {prefix}-", line=line, site=sid,
-                          field="site_id")
+                          field="site_id", hint=f"site ids look like {prefix}-0042")
         if int(site.site_id.rsplit("-", 1)[1]) == 0:
-            yield Problem(file, "site number 0000 is reserved", line=line, site=sid, field="site_id")
+            yield Problem(file, "site number 0000 is reserved", line=line, site=sid, field="site_id",
+                          hint="number sites from 0001 (`estate site add` picks the next free number)")
     if parts.switching is not None and site.bwv_docks is not None and site.bwv_cameras is not None:
         bays = parts.switching.bwv_dock_bays
         if site.bwv_cameras > site.bwv_docks * bays:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +20,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from estate.inventory.access import ACCESS_FILE, AccessFile, validate_access
-from estate.inventory.models import EstateFile, Site
+from estate.inventory.models import DEFAULTABLE, EstateFile, Site
 from estate.inventory.partial import EstateParts, salvage
-from estate.inventory.source_errors import dotted, hint, message, source_loc
+from estate.inventory.source_errors import dotted, inventory_hint, message, source_loc
 from estate.inventory.yaml_source import MAX_BYTES as MAX_YAML_BYTES
 from estate.inventory.yaml_source import YamlDocument, YamlSyntaxError, parse_yaml
 from estate.problems import Problem, did_you_mean_id
@@ -78,7 +78,7 @@ class RawEstate:
 def read_inventory(root: Path) -> RawEstate:
     problems: list[Problem] = []
     estate, parts, doc = _read_estate(root, problems)
-    sites, lines, readable, rejected = _read_sites(root, problems)
+    sites, lines, readable, rejected = _read_sites(root, problems, parts)
     if readable:
         _apply_overrides(root, sites, lines, problems)
     access, access_doc = _read_access(root, problems)
@@ -111,7 +111,8 @@ def _read_text(path: Path, label: str, problems: list[Problem], limit: int, site
         with path.open("rb") as stream:
             data = stream.read(limit + 1)
     except OSError as exc:
-        problems.append(Problem(label, f"cannot read the file: {exc.strerror or exc}", site=site))
+        problems.append(Problem(label, f"cannot read the file: {exc.strerror or exc}", site=site,
+                                hint="check the file's permissions"))
         return None
     if len(data) > limit:
         problems.append(Problem(label, f"the file is larger than {limit} bytes, the most estate reads from it",
@@ -144,13 +145,13 @@ def _read_estate(root: Path, problems: list[Problem]) -> tuple[EstateFile | None
         for error in exc.errors():
             path = source_loc(error)
             problems.append(Problem(ESTATE_FILE, message(error), line=doc.line_of(path), field=dotted(path) or None,
-                                    hint=hint(error)))
+                                    hint=inventory_hint(error)))
         return None, salvage(doc.data), doc
     return estate, EstateParts.of(estate), doc
 
 
 def _read_sites(
-    root: Path, problems: list[Problem]
+    root: Path, problems: list[Problem], parts: EstateParts
 ) -> tuple[dict[str, Site], dict[str, tuple[str, int]], bool, dict[str, SiteFacts]]:
     sites: dict[str, Site] = {}
     lines: dict[str, tuple[str, int]] = {}
@@ -191,8 +192,10 @@ def _read_sites(
                         site=site_id, field="site_id", hint="give every site its own id")
             )
             continue
-        site, failed = _validate_site(record, SITES_FILE, line, problems, None)
-        if site is not None:
+        blank = _fill_blanks(record, parts, line, problems)
+        site, failed = _validate_site(record, SITES_FILE, line, problems, None, reported=blank)
+        failed |= blank
+        if site is not None and not blank:
             sites[site_id] = site
         else:
             rejected[site_id] = SiteFacts.salvage(record, failed)
@@ -246,10 +249,38 @@ def _header_ok(header: list[str], problems: list[Problem]) -> bool:
     return False
 
 
+def _fill_blanks(record: dict[str, Any], parts: EstateParts, line: int, problems: list[Problem]) -> set[str]:
+    """Blank cells take the site kind's defaults (`site_kinds.<kind>.defaults`); the names of the
+    blank cells that have none, each reported, and dropped from `record`."""
+    kind = record.get("kind", "")
+    defaults = parts.defaults.get(kind)
+    unfilled: set[str] = set()
+    for name in [n for n, value in record.items() if value == ""]:
+        default = None if defaults is None else getattr(defaults, name, None)
+        if default is not None:
+            record[name] = default
+            continue
+        del record[name]
+        unfilled.add(name)
+        problems.append(Problem(SITES_FILE, f"the {name} cell is blank", line=line,
+                                site=record.get("site_id") or None, field=name, hint=_blank_hint(name, kind, parts)))
+    return unfilled
+
+
+def _blank_hint(name: str, kind: str, parts: EstateParts) -> str:
+    if name not in DEFAULTABLE:
+        return f"fill it in: {name} has no default (only {', '.join(DEFAULTABLE)} take the kind's)"
+    if parts.kinds is not None and kind not in parts.kinds:
+        return f"fill it in: blank cells take the site kind's defaults, and kind '{kind}' is not known"
+    return (f"fill it in, or give the kind a default: site_kinds.{kind}.defaults.{name} in {ESTATE_FILE}")
+
+
 def _validate_site(
-    record: dict[str, Any], file: str, line: int, problems: list[Problem], doc: YamlDocument | None
+    record: dict[str, Any], file: str, line: int, problems: list[Problem], doc: YamlDocument | None,
+    *, reported: Collection[str] = (),
 ) -> tuple[Site | None, set[str]]:
-    """The site, or None and the names of the fields that failed (problems reported)."""
+    """The site, or None and the names of the fields that failed (problems reported; a field in
+    `reported` already has its problem)."""
     try:
         return Site.model_validate(record), set()
     except ValidationError as exc:
@@ -257,11 +288,14 @@ def _validate_site(
         failed: set[str] = set()
         for error in exc.errors():
             path = source_loc(error)
+            if path and path[0] in reported:
+                continue
             # a model-level rule has no path: today's only one (_cameras_fit_docks) is about these
             failed.update([str(path[0])] if path else ["bwv_docks", "bwv_cameras"])
             where = doc.line_of(path) if doc is not None and path else line
             problems.append(
-                Problem(file, message(error), line=where, site=site_id, field=dotted(path) or None, hint=hint(error))
+                Problem(file, message(error), line=where, site=site_id, field=dotted(path) or None,
+                        hint=inventory_hint(error))
             )
         return None, failed
 
@@ -305,7 +339,8 @@ def _apply_override(path: Path, label: str, site_id: str, sites: dict[str, Site]
         problems.append(Problem(label, f"key '{key}' appears twice", line=line, site=site_id, field=key,
                                 hint="keep one of them"))
     if not isinstance(doc.data, dict):
-        problems.append(Problem(label, "expected a mapping of site fields", line=1, site=site_id))
+        problems.append(Problem(label, "expected a mapping of site fields", line=1, site=site_id,
+                                hint="write one `field: value` per line, such as `wan_mbps: 1000`"))
         return
     overrides = dict(doc.data)
     if overrides.pop("site_id", None) is not None:

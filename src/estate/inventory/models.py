@@ -11,7 +11,7 @@ from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from estate.inventory.text import BannerText, NoteText, PlainText, SiteText
 
@@ -28,6 +28,7 @@ SITE_ID_PATTERN = r"^[A-Z]{2,5}-[0-9]{4}$"
 SiteId = Annotated[str, Field(pattern=SITE_ID_PATTERN)]
 EnvName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,15}$")]
 KindName = Annotated[str, Field(pattern=r"^[a-z_]+$")]
+HubName = Annotated[str, Field(pattern=r"^[a-z0-9-]{2,32}$")]
 
 
 def _selection(value: Any) -> str:
@@ -141,9 +142,51 @@ class AddressingPolicy(Frozen):
     guest_clients_per_ap: Annotated[int, Field(ge=1, le=200)]
 
 
+_WINDOW = re.compile(
+    r"(?P<days>(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:-(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun))?)"
+    r" (?P<start>[0-2][0-9]:[0-5][0-9])-(?P<end>[0-2][0-9]:[0-5][0-9])"
+)
+
+
+WanMbps = Annotated[int, Field(ge=2, le=100_000)]
+
+
+def check_window(value: str) -> str:
+    # fullmatch: `$` in Python's `re` also matches before a trailing line break
+    match = _WINDOW.fullmatch(value)
+    if not match:
+        raise ValueError("expected a change window such as 'Sun 02:00-05:00' or 'Mon-Fri 01:00-04:00'")
+    for key in ("start", "end"):
+        hours, minutes = match[key].split(":")
+        if int(hours) > 23 and not (hours == "24" and minutes == "00"):
+            raise ValueError(f"{match[key]} is not a time of day")
+    return value
+
+
+ChangeWindow = Annotated[str, AfterValidator(check_window)]
+
+
+class KindDefaults(Frozen):
+    """What a blank cell of `sites.csv` means for a site of this kind; a field left out has no
+    default, so a blank cell there is still an error."""
+
+    phones: Count | None = None
+    desktops: Count | None = None
+    printers: Count | None = None
+    aps: Count | None = None
+    bwv_docks: Count | None = None
+    bwv_cameras: Count | None = None
+    wan_mbps: WanMbps | None = None
+    change_window: ChangeWindow | None = None
+
+
+DEFAULTABLE = tuple(KindDefaults.model_fields)
+
+
 class SiteKind(Frozen):
     guest: bool
     description: PlainText
+    defaults: KindDefaults = KindDefaults()
 
 
 class Environment(Frozen):
@@ -201,12 +244,6 @@ class EstateFile(Frozen):
         raise KeyError(role)
 
 
-_WINDOW = re.compile(
-    r"(?P<days>(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:-(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun))?)"
-    r" (?P<start>[0-2][0-9]:[0-5][0-9])-(?P<end>[0-2][0-9]:[0-5][0-9])"
-)
-
-
 class Site(Frozen):
     """One row of `sites.csv`, with its `sites/<SITE-ID>.yaml` overrides applied."""
 
@@ -220,28 +257,15 @@ class Site(Frozen):
     aps: Count
     bwv_docks: Count
     bwv_cameras: Count
-    wan_mbps: Annotated[int, Field(ge=2, le=100_000)]
-    wan_hub: Annotated[str, Field(pattern=r"^[a-z0-9-]{2,32}$")]
-    change_window: str
+    wan_mbps: WanMbps
+    wan_hub: HubName
+    change_window: ChangeWindow
     guest: bool | None = None
     notes: NoteText = ""
 
     @property
     def number(self) -> int:
         return int(self.site_id.rsplit("-", 1)[1])
-
-    @field_validator("change_window")
-    @classmethod
-    def _window(cls, value: str) -> str:
-        # fullmatch: `$` in Python's `re` also matches before a trailing line break
-        match = _WINDOW.fullmatch(value)
-        if not match:
-            raise ValueError("expected a change window such as 'Sun 02:00-05:00' or 'Mon-Fri 01:00-04:00'")
-        for key in ("start", "end"):
-            hours, minutes = match[key].split(":")
-            if int(hours) > 23 and not (hours == "24" and minutes == "00"):
-                raise ValueError(f"{match[key]} is not a time of day")
-        return value
 
     @model_validator(mode="after")
     def _cameras_fit_docks(self) -> Site:

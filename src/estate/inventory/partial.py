@@ -19,6 +19,7 @@ from estate.inventory.models import (
     AddressingPolicy,
     EnvName,
     EstateFile,
+    KindDefaults,
     KindName,
     NamedVlan,
     SiteId,
@@ -47,6 +48,7 @@ class EstateParts:
     addressing: AddressingPolicy | None = None
     site_id_prefix: str | None = None
     kinds: frozenset[str] | None = None  # the valid keys of site_kinds, even if a kind's body is not
+    defaults: dict[str, KindDefaults] = field(default_factory=dict)  # by kind, where they validate
     environments: dict[str, EnvParts] = field(default_factory=dict)
 
     @classmethod
@@ -55,8 +57,10 @@ class EstateParts:
             name: EnvParts(env.supernet, "all" if env.sites == "all" else tuple(enumerate(env.sites)))
             for name, env in estate.environments.items()
         }
+        defaults = {name: kind.defaults for name, kind in estate.site_kinds.items()}
         return cls(estate.vlans, estate.parking_vlan, estate.native_vlan, estate.ssids, estate.switching,
-                   estate.addressing, estate.site_id_prefix, frozenset(estate.site_kinds), envs)
+                   estate.addressing, estate.site_id_prefix, frozenset(estate.site_kinds), defaults=defaults,
+                   environments=envs)
 
 
 def salvage(data: Any) -> EstateParts:
@@ -74,7 +78,20 @@ def salvage(data: Any) -> EstateParts:
         site_id_prefix=_section("site_id_prefix", data),
         kinds=frozenset(k for k in kinds if _valid(KindName, k)) if isinstance(kinds, dict) else None,
         environments=_environments(data.get("environments")),
+        defaults=_defaults(kinds),
     )
+
+
+def _defaults(kinds: Any) -> dict[str, KindDefaults]:
+    # a kind whose other fields are wrong still says what its blank cells mean
+    if not isinstance(kinds, dict):
+        return {}
+    found: dict[str, KindDefaults] = {}
+    for name, body in kinds.items():
+        raw = body.get("defaults", {}) if isinstance(body, dict) else None
+        if _valid(KindName, name) and _valid(KindDefaults, raw):
+            found[name] = _adapter(KindDefaults).validate_python(raw)
+    return found
 
 
 def _environments(raw: Any) -> dict[str, EnvParts]:

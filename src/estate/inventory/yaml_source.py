@@ -74,7 +74,8 @@ def parse_yaml(text: str) -> YamlDocument:
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"malformed YAML: {exc}", None, "fix the YAML syntax") from None
     except ValueError as exc:  # e.g. an integer with more digits than Python converts
-        raise YamlSyntaxError(f"a value cannot be read: {exc}", None) from None
+        raise YamlSyntaxError(f"a value cannot be read: {exc}", None,
+                              "quote the value, or shorten the number") from None
     return YamlDocument(data, root, tuple(_duplicates(root)))
 
 
