@@ -108,6 +108,7 @@ def channels_needed(traffic: float, grade_of_service: float) -> int:
 class SiteCapacity:
     site_id: str
     name: str
+    kind: str
     phones: int
     erlang: float
     channels: int
@@ -118,6 +119,10 @@ class SiteCapacity:
     video_mbps_in_window: float  # the rate that drains a day's footage within the window
     wan_mbps: int
     drain_hours: float  # at the share of the WAN the video may use, after the voice peak
+    # the smallest circuit that carries the voice peak and drains the day's video in the window
+    # within the video's share of the circuit; headroom is the circuit less that (< 0: fails)
+    required_wan_mbps: float
+    headroom_mbps: float
     fits: bool
 
     @property
@@ -169,12 +174,13 @@ def site_capacity(site: Site, settings: CapacitySettings) -> SiteCapacity:
     else:
         drain = gb_day * MEGABITS_PER_GB / video_allowance / SECONDS_PER_HOUR
     fits = voice_mbps <= site.wan_mbps and drain <= settings.upload_window_hours
+    required = max(voice_mbps + video_mbps, video_mbps / settings.video_wan_share)
     return SiteCapacity(
-        site_id=site.site_id, name=site.name, phones=site.phones, erlang=erlang,
+        site_id=site.site_id, name=site.name, kind=site.kind, phones=site.phones, erlang=erlang,
         channels=channels, voice_kbps_ethernet=channels * rate.ethernet,
         voice_kbps_ipsec=channels * rate.ipsec, bwv_cameras=site.bwv_cameras,
         video_gb_per_day=gb_day, video_mbps_in_window=video_mbps, wan_mbps=site.wan_mbps,
-        drain_hours=drain, fits=fits,
+        drain_hours=drain, required_wan_mbps=required, headroom_mbps=site.wan_mbps - required, fits=fits,
     )
 
 

@@ -34,7 +34,7 @@ def load_inventory(root: Path, project_dir: Path | None = None) -> Inventory:
         inventory = Inventory(root, raw.estate, dict(sorted(raw.sites.items())), raw.access or AccessFile())
         problems += derived_problems(raw, inventory, {p.site for p in problems if p.site})
         problems += access_problems(raw.access, raw.access_doc, inventory)
-        project = project_dir if project_dir is not None else _project_of(root)
+        project = project_dir if project_dir is not None else project_of(root)
         if project is not None:
             problems += hub_problems(raw, inventory, project)
     if problems or raw.estate is None:
@@ -71,7 +71,7 @@ def _hint(exc: Exception) -> str:
     return "use a switch model with a known port layout"
 
 
-def _project_of(root: Path) -> Path | None:
+def project_of(root: Path) -> Path | None:
     parent = root.resolve().parent
     return parent if (parent / PROJECT_FILE).is_file() else None
 

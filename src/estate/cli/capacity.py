@@ -1,4 +1,5 @@
-"""`estate capacity`: voice channels, WAN voice bandwidth and video upload per site and in total."""
+"""`estate capacity`: voice channels, WAN voice bandwidth and video upload per site and in total;
+the WAN each site needs, its headroom, and the sites that fail (`--check`: exit 1 if any)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ def add_parser(subparsers: Any) -> None:
     add_env(parser)
     add_sites(parser)
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    parser.add_argument("--failing-only", action="store_true",
+                        help="list only the sites whose WAN cannot carry voice peak plus video (totals stay whole)")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 when any site fails (for CI and change gates)")
     for field, flag in SETTING_FLAGS.items():
         info = CapacitySettings.model_fields[field]
         choices = [c.value for c in Codec] if field == "codec" else None
@@ -81,33 +86,78 @@ def settings_from(args: argparse.Namespace) -> CapacitySettings:
         raise UserError(f"{flag}: {first['msg']}") from None
 
 
+EXIT_SITES_FAIL = 1
+
+
 def run(args: argparse.Namespace) -> int:
     report = plan_capacity(load(args), args.env, settings_from(args), args.sites)
     render = {"table": as_table, "csv": as_csv, "json": as_json}[args.format]
-    sys.stdout.write(render(report))
-    return 0
+    sys.stdout.write(render(report, failing_only=args.failing_only))
+    return EXIT_SITES_FAIL if args.check and report.flagged else 0
 
 
 def _hours(value: float) -> str:
     return "never" if math.isinf(value) else f"{value:.1f}"
 
 
-def as_table(report: CapacityReport) -> str:
+NAME_WIDTH = 30
+KIND_WIDTH = 20
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else f"{text[:width - 3]}..."
+
+
+def _why(site: SiteCapacity, report: CapacityReport) -> str:
+    if site.voice_mbps_ipsec > site.wan_mbps:
+        return f"voice peak {site.voice_mbps_ipsec:.1f} Mb/s exceeds the circuit"
+    window = report.settings.upload_window_hours
+    return f"video drains in {_hours(site.drain_hours)} h, the window is {window:g} h"
+
+
+def _site_lines(sites: tuple[SiteCapacity, ...]) -> list[str]:
+    head = (f"{'site':<9} {'name':<{NAME_WIDTH}} {'kind':<{KIND_WIDTH}} {'phones':>6} {'chan':>5} "
+            f"{'voice Mb/s':>10} {'cameras':>7} {'GB/day':>8} {'need Mb/s':>9} {'WAN Mb/s':>8} "
+            f"{'headroom':>9} {'drain h':>7}  fits")
+    lines = [head, "-" * len(head)]
+    for site in sites:
+        lines.append(
+            f"{site.site_id:<9} {_cut(site.name, NAME_WIDTH):<{NAME_WIDTH}} "
+            f"{_cut(site.kind, KIND_WIDTH):<{KIND_WIDTH}} "
+            f"{site.phones:>6} {site.channels:>5} {site.voice_mbps_ipsec:>10.2f} {site.bwv_cameras:>7} "
+            f"{site.video_gb_per_day:>8.1f} {site.required_wan_mbps:>9.1f} {site.wan_mbps:>8} "
+            f"{site.headroom_mbps:>+9.1f} {_hours(site.drain_hours):>7}  {'yes' if site.fits else 'NO'}"
+        )
+    return lines
+
+
+def _failing_lines(report: CapacityReport) -> list[str]:
+    head = (f"{'site':<9} {'name':<{NAME_WIDTH}} {'kind':<{KIND_WIDTH}} {'WAN Mb/s':>8} {'need Mb/s':>9} "
+            f"{'short by':>9}  why")
+    lines = [head, "-" * len(head)]
+    for site in report.flagged:
+        lines.append(f"{site.site_id:<9} {_cut(site.name, NAME_WIDTH):<{NAME_WIDTH}} "
+                     f"{_cut(site.kind, KIND_WIDTH):<{KIND_WIDTH}} {site.wan_mbps:>8} {site.required_wan_mbps:>9.1f} "
+                     f"{-site.headroom_mbps:>9.1f}  {_why(site, report)}")
+    return lines
+
+
+def _shown(report: CapacityReport, failing_only: bool) -> tuple[SiteCapacity, ...]:
+    return report.flagged if failing_only else report.sites
+
+
+def as_table(report: CapacityReport, *, failing_only: bool = False) -> str:
     s = report.settings
-    head = (f"{'site':<9} {'phones':>6} {'erlang':>7} {'chan':>5} {'voice Mb/s':>10} "
-            f"{'cameras':>7} {'GB/day':>7} {'WAN Mb/s':>8} {'drain h':>7}  fits")
+    shown = _shown(report, failing_only)
     lines = [
         f"capacity of {report.env}: {s.erlang_per_phone} E/phone, GoS {s.grade_of_service:.0%}, "
         f"{s.codec.value} in IPsec, video {s.bwv_gb_per_hour} GB/h x {s.bwv_hours_per_camera_day} h/camera/day, "
         f"{s.upload_window_hours:g} h window on {s.video_wan_share:.0%} of the WAN",
-        head, "-" * len(head),
     ]
-    for site in report.sites:
-        lines.append(
-            f"{site.site_id:<9} {site.phones:>6} {site.erlang:>7.1f} {site.channels:>5} "
-            f"{site.voice_mbps_ipsec:>10.2f} {site.bwv_cameras:>7} {site.video_gb_per_day:>7.1f} "
-            f"{site.wan_mbps:>8} {_hours(site.drain_hours):>7}  {'yes' if site.fits else 'NO'}"
-        )
+    if failing_only:
+        lines.append(f"failing sites only: {len(shown)} of {len(report.sites)}")
+    if shown:
+        lines += _site_lines(shown)
     t = report.totals
     lines += [
         "",
@@ -118,9 +168,10 @@ def as_table(report: CapacityReport) -> str:
         f"{t.ingest_gbps_in_window:.2f} Gb/s into the cloud over the window",
         f"storage: {t.ingest_retained_tb:.1f} TB in ingest ({s.ingest_retention_days} days), "
         f"{t.evidential_tb_per_year:.1f} TB/year evidential",
-        f"sites whose WAN cannot carry voice peak + video within the window: {t.sites_not_fitting}"
-        + (f" ({', '.join(x.site_id for x in report.flagged)})" if report.flagged else ""),
+        f"sites whose WAN cannot carry voice peak + video within the window: {t.sites_not_fitting}",
     ]
+    if report.flagged:
+        lines += ["", *_failing_lines(report)]
     return "\n".join(lines) + "\n"
 
 
@@ -128,27 +179,28 @@ def _site_row(site: SiteCapacity) -> dict[str, Any]:
     row = dataclasses.asdict(site)
     row["drain_hours"] = None if math.isinf(site.drain_hours) else round(site.drain_hours, 3)
     for key in ("erlang", "voice_kbps_ethernet", "voice_kbps_ipsec", "video_gb_per_day",
-                "video_mbps_in_window"):
+                "video_mbps_in_window", "required_wan_mbps", "headroom_mbps"):
         row[key] = round(row[key], 3)
     return row
 
 
-def as_csv(report: CapacityReport) -> str:
+def as_csv(report: CapacityReport, *, failing_only: bool = False) -> str:
     out = io.StringIO()
     fields = [f.name for f in dataclasses.fields(SiteCapacity)]
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
-    for site in report.sites:
+    for site in _shown(report, failing_only):
         writer.writerow(_site_row(site))
     return out.getvalue()
 
 
-def as_json(report: CapacityReport) -> str:
+def as_json(report: CapacityReport, *, failing_only: bool = False) -> str:
     document = {
         "env": report.env,
         "settings": report.settings.model_dump(mode="json"),
         "totals": {k: round(v, 3) if isinstance(v, float) else v
                    for k, v in dataclasses.asdict(report.totals).items()},
-        "sites": [_site_row(s) for s in report.sites],
+        "failing_only": failing_only,
+        "sites": [_site_row(s) for s in _shown(report, failing_only)],
     }
     return json.dumps(document, indent=2) + "\n"

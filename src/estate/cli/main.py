@@ -25,7 +25,7 @@ from estate.render import RenderError
 from estate.secrets import MissingSecretError, SecretValueError
 
 SUBCOMMANDS = ("validate", "render", "lab", "review", "push", "rollback", "runs", "capacity", "staffing", "plan",
-               "backup", "completion", "docs", "compliance")
+               "backup", "completion", "docs", "compliance", "site", "schema")
 EXIT_INTERNAL_ERROR = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
