@@ -103,3 +103,13 @@ def test_unknown_kind(project: Path, capsys: pytest.CaptureFixture[str]) -> None
                  "--borough", "Hounslow", "--wan-hub", "hub-north"])
     assert code == 2
     assert "unknown site kind: police_statoin (did you mean police_station?)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a,b\r\n1,2\r\n", "a,b\r\n1,2\r\n3,\r\n"),  # a spreadsheet's line endings are kept
+    ("a,b\n1,2", "a,b\n1,2\n3,\n"),  # a last row without its line break gets one
+])
+def test_row_appended_in_the_files_own_style(text: str, expected: str) -> None:
+    from estate.new_site import _append_row
+
+    assert _append_row(text, ["3", ""]) == expected
