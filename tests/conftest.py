@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +51,16 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))
 
 
-@pytest.fixture(autouse=True)
-def fixed_inventory_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(scope="session", autouse=True)
+def fixed_inventory_defaults() -> Iterator[None]:
     """A command run without --inventory / --project-dir reads the fixed test data, not the
     shipped network_configs/ and Pulumi files, which the operators edit (issue 11). The parsers
-    read these names when they are built, on every `main` call."""
-    monkeypatch.setattr("estate.cli.common.DEFAULT_INVENTORY", FIXTURE_INVENTORY)
-    monkeypatch.setattr("estate.cli.plan.PROJECT_ROOT", FIXTURE_PROJECT)
+    read these names when they are built, on every `main` call. Session-wide, so that module
+    and session fixtures that run a command see it too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("estate.cli.common.DEFAULT_INVENTORY", FIXTURE_INVENTORY)
+        patch.setattr("estate.cli.plan.PROJECT_ROOT", FIXTURE_PROJECT)
+        yield
 
 
 @pytest.fixture(scope="session")
