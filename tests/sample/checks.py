@@ -38,7 +38,7 @@ def check_renders_every_site(root: Path) -> None:
     for env in inventory.estate.environments:
         artifacts = render_environment(inventory, env)
         sites = {s.site_id for s in inventory.env_sites(env)}
-        cores = [a.site_id for a in artifacts if a.role is Role.CORE]
+        cores = [str(a.site_id) for a in artifacts if a.role is Role.CORE]
         assert sorted(cores) == sorted(sites), env
         assert {a.site_id for a in artifacts if a.role is Role.WLC_SITE} <= sites
         assert len({a.relpath for a in artifacts}) == len(artifacts), env
