@@ -1,7 +1,7 @@
 """Push with every safety step on, against a plain netmiko push, on simulated devices.
 
-20 access switches (`lab up` in its own process, running their rendered config) take one fixed
-change: new descriptions on five access ports (10 lines). Half of them get it through estate's
+40 access switches of two sites (`lab up` in its own process, running their rendered config) take
+one fixed change: new descriptions on five access ports (10 lines). 20 get it through estate's
 own push (`push_environment`: revert-timer session, per-line prompt checks, verify re-read,
 reconnect over a fresh session, operational snapshots before and after, confirm, save); the
 other half, interleaved with the first across the same sites, get the same lines through a plain
