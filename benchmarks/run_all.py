@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("bench_render.py", "bench_review.py", "bench_cloud.py")
+ORDER = ("bench_render.py", "bench_review.py", "bench_push.py", "bench_cloud.py")
 
 
 def main() -> int:

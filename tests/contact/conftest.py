@@ -4,6 +4,7 @@ network_configs/), loaded once."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from estate.contact.load import load_contact_centre
 from estate.contact.model import ContactCentreData
 from estate.inventory.inventory import Inventory
 from estate.validate import load_inventory
+from tests.contact.tier_setup import ENVIRONMENTS, Tier, declared_tier
 
 FIXTURE = Path(__file__).parent / "fixtures" / "inventory"
 
@@ -32,3 +34,10 @@ def fixture_copy(tmp_path: Path) -> Path:
     target = tmp_path / "inventory"
     shutil.copytree(FIXTURE, target)
     return target
+
+
+@pytest.fixture(scope="module", params=ENVIRONMENTS)
+def tier(request: pytest.FixtureRequest) -> Iterator[Tier]:
+    """The tier of one environment under the moto-backed mocks, declared once per test module."""
+    with declared_tier(request.param, FIXTURE) as declared:
+        yield declared

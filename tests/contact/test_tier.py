@@ -6,23 +6,13 @@ inputs the program declared. The policy rules pass on it and fire when it is bro
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import boto3
-import pulumi
-import pulumi_aws as aws
 import pytest
-from moto import mock_aws
 
-from estate.cloud.contact_centre import ContactCentre, EvidenceTarget, declare_contact_centre
-from estate.cloud.evidence_policies import document, key_policy, tls_only
-from estate.cloud.mocks import Declared, EstateMocks, run_program
 from estate.cloud.policy_rules import PlanResource, evaluate
 from estate.contact.model import ContactCentreData
-from tests.contact.conftest import FIXTURE
-from tests.stacks.moto_backend import MotoBackend
+from tests.contact.tier_setup import Tier
 
 pytestmark = [pytest.mark.stack, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -35,56 +25,6 @@ FLOW = "aws:connect/contactFlow:ContactFlow"
 STORAGE = "aws:connect/instanceStorageConfig:InstanceStorageConfig"
 NUMBER = "aws:connect/phoneNumber:PhoneNumber"
 STREAM = "aws:kinesis/stream:Stream"
-
-
-@dataclass(frozen=True)
-class Tier:
-    env: str
-    mocks: EstateMocks
-    instance: dict[str, Any]  # as moto describes it
-    centre: ContactCentre
-
-    def of(self, typ: str) -> list[Declared]:
-        return [d for d in self.mocks.custom() if d.typ == typ]
-
-    def named(self, typ: str, name: str) -> Declared:
-        return next(d for d in self.of(typ) if d.inputs.get("name") == name)
-
-    def policy_resources(self) -> list[PlanResource]:
-        return [PlanResource(d.typ, d.name, d.inputs, d.urn, d.property_dependencies) for d in self.mocks.custom()]
-
-
-def evidence_program(env: str) -> ContactCentre:
-    """What the evidence tier gives the contact centre: a locked, versioned, KMS-encrypted bucket."""
-    key = aws.kms.Key("evidence-key", enable_key_rotation=True, description="evidential",
-                      policy=key_policy("123456789012", "arn:aws:iam::123456789012:role/estate-break-glass"))
-    bucket = aws.s3.Bucket("evidence", bucket=f"estate-{env}-evidential", object_lock_enabled=True)
-    versioned = aws.s3.BucketVersioning("evidence-ver", bucket=bucket.id,
-                                        versioning_configuration={"status": "Enabled"})
-    aws.s3.BucketObjectLockConfiguration("evidence-lock", bucket=bucket.id, rule={
-        "default_retention": {"mode": "COMPLIANCE", "days": 2557}}, opts=pulumi.ResourceOptions(depends_on=[versioned]))
-    aws.s3.BucketServerSideEncryptionConfiguration("evidence-sse", bucket=bucket.id, rules=[{
-        "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn}}])
-    aws.s3.BucketPublicAccessBlock("evidence-pab", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
-                                   ignore_public_acls=True, restrict_public_buckets=True)
-    aws.s3.BucketPolicy("evidence-policy", bucket=bucket.id, policy=bucket.arn.apply(lambda arn: document([
-        tls_only(arn)])))
-    return declare_contact_centre(env, FIXTURE, EvidenceTarget(bucket=bucket.id, kms_key_arn=key.arn))
-
-
-@pytest.fixture(scope="module", params=ENVIRONMENTS)
-def tier(request: pytest.FixtureRequest) -> Iterator[Tier]:
-    env: str = request.param
-    with pytest.MonkeyPatch.context() as monkeypatch, mock_aws():
-        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
-            monkeypatch.setenv(key, "testing")
-        monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-2")
-        mocks = EstateMocks(MotoBackend())
-        centres: list[ContactCentre] = []
-        run_program(mocks, "estate", env, {}, lambda: centres.append(evidence_program(env)))
-        connect = boto3.client("connect", region_name="eu-west-2")
-        [summary] = connect.list_instances()["InstanceSummaryList"]
-        yield Tier(env, mocks, connect.describe_instance(InstanceId=summary["Id"])["Instance"], centres[0])
 
 
 def test_instance_in_moto_uses_saml_in_eu_west_2(tier: Tier, contact_data: ContactCentreData) -> None:

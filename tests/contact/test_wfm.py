@@ -79,3 +79,19 @@ def test_lambda_writes_one_csv(monkeypatch: pytest.MonkeyPatch) -> None:
     assert bucket == "wfm-exports" and key == "wfm/adherence/2026-11-27/req-1.csv"
     assert body.decode() == to_csv(adherence(events()))
     assert result["records"] == len(adherence(events()))
+
+
+def test_lambda_leaves_encryption_to_the_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ServerSideEncryption="aws:kms"` without a key id makes S3 use the account's aws/s3 key, not
+    the bucket's own (moto applies the bucket default either way, so the call itself is checked)."""
+    import boto3
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(boto3, "client", lambda service: SimpleNamespace(
+        put_object=lambda **kwargs: calls.append({"service": service, **kwargs})))
+    monkeypatch.setenv("WFM_BUCKET", "wfm-exports")
+    records = [{"kinesis": {"data": base64.b64encode(json.dumps(e).encode()).decode()}} for e in events()]
+    handler({"Records": records}, SimpleNamespace(aws_request_id="req-2"))
+    [call] = calls
+    assert call["service"] == "s3" and call["Bucket"] == "wfm-exports"
+    assert not {"ServerSideEncryption", "SSEKMSKeyId"} & set(call)

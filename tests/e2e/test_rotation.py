@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.e2e
 NEW_KEY = "rotated-tacacs-key-2026"
 
 
-def review_json(lab: Lab, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, dict[str, object]]:
+def review_json(lab: Lab, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, dict[str, Any]]:
     capsys.readouterr()
     assert main(["review", *lab_args(lab), "--format", "json", "--detail", *extra]) == 0
     return {d["target"]: d for d in json.loads(capsys.readouterr().out)["devices"]}
@@ -40,7 +41,7 @@ def test_rotation_is_explicit_planned_and_pushed(fresh_lab: Lab, tmp_path: Path,
     plan = tmp_path / "plan.json"
     rotated = review_json(fresh_lab, capsys, "--rotate-secret", "TACACS_KEY", "--save", str(plan))[CORE]
     assert rotated["status"] == "changed" and rotated["rotated"] == ["TACACS_KEY"]
-    assert any("key 0" in str(line) for line in rotated["remediation"])  # type: ignore[union-attr]
+    assert any("key 0" in str(line) for line in rotated["remediation"])
     assert NEW_KEY not in plan.read_text()
     assert json.loads(plan.read_text())["devices"][0]["rotated"] == ["TACACS_KEY"]
 

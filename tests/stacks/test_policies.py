@@ -31,7 +31,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_no_violations_in_mocked_plan(env: str) -> None:
     plan = run_plan(env, project_dir=FIXTURE_PROJECT)
     assert plan.violations == ()
-    assert plan.counts["aws:s3/bucket:Bucket"] == 4  # audit (access logs), trail, ingest, evidential
+    assert plan.counts["aws:s3/bucket:Bucket"] == 5  # audit (access logs), trail, ingest, evidential, WFM feed
 
 
 TLS_POLICY = json.dumps({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",

@@ -33,8 +33,10 @@ def test_every_moto_type_was_created_in_moto(stack: DeployedStack) -> None:
         "contactFlow:ContactFlow", "hoursOfOperation:HoursOfOperation", "instanceStorageConfig:InstanceStorageConfig",
         "queue:Queue", "routingProfile:RoutingProfile", "securityProfile:SecurityProfile",
         "phoneNumber:PhoneNumber", "phoneNumberContactFlowAssociation:PhoneNumberContactFlowAssociation")}
-    # moto runs Lambda code only in Docker: the promotion's code is tested directly instead
-    lambdas = {"aws:lambda/function:Function", "aws:lambda/permission:Permission"}
+    # moto runs Lambda code only in Docker: the promotion's and WFM feed's code is tested directly
+    # instead; moto refuses a mapping to a function it does not hold
+    lambdas = {"aws:lambda/function:Function", "aws:lambda/permission:Permission",
+               "aws:lambda/eventSourceMapping:EventSourceMapping"}
     assert plain <= {"aws:chime/voiceConnector:VoiceConnector", "aws:rolesanywhere/trustAnchor:TrustAnchor",
                      "aws:rolesanywhere/profile:Profile", *lambdas,
                      "aws:directconnect/gatewayAssociation:GatewayAssociation",

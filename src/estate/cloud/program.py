@@ -120,7 +120,8 @@ def define_stack(inputs: StackInputs) -> None:
     pulumi.export("evidentialBucket", store.evidential_bucket)
     if has_contact_centre(inventory.root):
         centre = declare_contact_centre(env, inventory, EvidenceTarget(
-            bucket=store.evidential_bucket, kms_key_arn=store.evidential_key_arn))
+            bucket=store.evidential_bucket, kms_key_arn=store.evidential_key_arn),
+            break_glass_role=settings.evidence.break_glass_role_name)
         pulumi.export("contactCentre", {"instanceArn": centre.instance_arn, "ctrStreamArn": centre.ctr_stream_arn,
                                         "agentEventStreamArn": centre.agent_event_stream_arn,
                                         "wfmBucket": centre.wfm.bucket, "wfmPrefix": centre.wfm.prefix})

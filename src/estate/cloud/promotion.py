@@ -44,7 +44,7 @@ class Promotion:
     legal_hold_role: aws.iam.Role
 
 
-def _trust(service: str) -> str:
+def service_trust(service: str) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
 
@@ -66,7 +66,7 @@ def declare_promotion(parent: pulumi.Resource, name: str, args: PromotionArgs) -
     logs = aws.cloudwatch.LogGroup(f"{name}-promotion-logs", name=f"/aws/lambda/{prefix}-custody-promotion",
                                    retention_in_days=LOG_RETENTION_DAYS, opts=child)
     role = aws.iam.Role(f"{name}-promotion-role", name=f"{prefix}-custody-promotion",
-                        assume_role_policy=_trust("lambda.amazonaws.com"), opts=child)
+                        assume_role_policy=service_trust("lambda.amazonaws.com"), opts=child)
     aws.iam.RolePolicy(f"{name}-promotion-policy", role=role.name, opts=child, policy=pulumi.Output.all(
         args.ingest.arn, args.ingest_key.arn, args.evidential.arn, args.evidential_key.arn, table.arn, logs.arn,
     ).apply(lambda a: promotion_role_policy(

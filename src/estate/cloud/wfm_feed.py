@@ -27,7 +27,7 @@ import estate.contact
 import estate.contact.wfm
 import estate.contact.wfm_lambda
 from estate.cloud.evidence_policies import document, encryption_if_stated, key_policy, tls_only
-from estate.cloud.promotion import LOG_RETENTION_DAYS, _trust
+from estate.cloud.promotion import LOG_RETENTION_DAYS, service_trust
 from estate.contact.wfm_lambda import DEFAULT_PREFIX
 
 RUNTIME = "python3.11"
@@ -113,8 +113,8 @@ class WfmFeed(pulumi.ComponentResource):
         failures = aws.sqs.Queue(f"{name}-failures", name=f"{base}-feed-failures",
                                  message_retention_seconds=FAILURE_RETENTION_SECONDS, sqs_managed_sse_enabled=True,
                                  opts=child)
-        role = aws.iam.Role(f"{name}-role", name=f"{base}-feed", assume_role_policy=_trust("lambda.amazonaws.com"),
-                            opts=child)
+        role = aws.iam.Role(f"{name}-role", name=f"{base}-feed",
+                            assume_role_policy=service_trust("lambda.amazonaws.com"), opts=child)
         policy = aws.iam.RolePolicy(
             f"{name}-policy", role=role.name, name="wfm-feed", opts=child, policy=pulumi.Output.all(
                 args.agent_event_stream_arn, bucket.arn, key.arn, logs.arn, failures.arn).apply(
