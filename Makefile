@@ -9,9 +9,10 @@ ENV     ?= prod
 .PHONY: setup demo test lint typecheck unit bench golden clean browser
 
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(PY) || { echo "first install: creating .venv and installing estate and its dependencies (about 2 minutes)..."; $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
+	@echo "ready: '. .venv/bin/activate' puts 'estate' on your PATH (or run .venv/bin/estate)"
 
 setup: $(STAMP)
 
@@ -44,7 +45,7 @@ bench: $(STAMP)
 # device configs (adds and drops files as the golden set changes), then every other golden file
 golden: $(STAMP)
 	$(PY) -m tests.render.regenerate
-	$(VENV)/bin/pytest -q --update-goldens tests/inventory tests/review
+	$(VENV)/bin/pytest -q --update-goldens tests/inventory tests/review tests/ticket tests/docs tests/contact tests/site tests/change
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 SECRET_NAMES = (
     "LOCAL_ADMIN_HASH",  # type-9 (scrypt) hash of the local fallback account's password
@@ -218,3 +218,21 @@ def mask(text: str, values: Mapping[str, str]) -> str:
     for value in sorted((v for v in known if v), key=len, reverse=True):
         text = text.replace(value, MASK)
     return mask_positions(text)
+
+
+# values the device hashed or encrypted itself (types 5, 6, 8, 9: one-way, or bound to the
+# device's own master key): a backup keeps them as shown, so a restore can send them back
+_DEVICE_PROTECTED = re.compile(r"(?P<head>(?<![\w-])(?:key|secret|password|server-key) [5689] )(?P<value>\S+)")
+
+
+def mask_keeping_device_encrypted(text: str, masker: Callable[[str], str]) -> str:
+    """`masker(text)` with every device-hashed or device-encrypted value left as it was: what a
+    backup holds (clear-text and type-7 values are masked: they cannot be restored)."""
+    kept: list[str] = []
+
+    def keep(found: re.Match[str]) -> str:
+        kept.append(found.group("value"))
+        return f"{found.group('head')}${{KEPT{len(kept) - 1}}}"
+
+    masked = masker(_DEVICE_PROTECTED.sub(keep, text))
+    return re.sub(r"\$\{KEPT(\d+)\}", lambda m: kept[int(m.group(1))], masked)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import secrets as token
 import shutil
 from collections.abc import Mapping
@@ -26,13 +25,12 @@ from pathlib import Path
 from estate.change.diff import to_placeholders
 from estate.change.fetch import FetchResult
 from estate.files import private_dir, write_private
-from estate.secrets import mask
+from estate.secrets import mask, mask_keeping_device_encrypted
 
 MANIFEST = "manifest.json"
 WLC_FOLDER = "wlc"  # where the WLC (no site of its own) goes, as in a render folder
 # A value the device hashed or encrypted under its own master key: the same rule as a push's
 # backups (estate.change.runs), which a restore must send back as shown.
-_DEVICE_PROTECTED = re.compile(r"(?P<head>(?<![\w-])(?:key|secret|password|server-key) [5689] )(?P<value>\S+)")
 
 
 @dataclass(frozen=True)
@@ -50,14 +48,7 @@ class Backup:
 
 def backup_text(raw: str, secrets: Mapping[str, str]) -> str:
     """A running config as a backup keeps it: see the module's docstring."""
-    kept: list[str] = []
-
-    def keep(found: re.Match[str]) -> str:
-        kept.append(found.group("value"))
-        return f"{found.group('head')}${{KEPT{len(kept) - 1}}}"
-
-    masked = mask(_DEVICE_PROTECTED.sub(keep, to_placeholders(raw, secrets)), secrets)
-    return re.sub(r"\$\{KEPT(\d+)\}", lambda m: kept[int(m.group(1))], masked)
+    return mask_keeping_device_encrypted(to_placeholders(raw, secrets), lambda text: mask(text, secrets))
 
 
 def folder_name(taken_at: datetime) -> str:

@@ -18,7 +18,7 @@ with none of the feature's intended top-level lines on the device, is *missing*;
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -283,7 +283,8 @@ def assess_compliance(review: Review, running: Mapping[str, str | None], sites: 
 
 
 def compliance_environment(inventory: Any, selection: Any, *, credentials: Any, settings: Any,
-                           secrets: Mapping[str, str], risk: Any, processes: int | None = None) -> Compliance:
+                           secrets: Mapping[str, str], risk: Any, processes: int | None = None,
+                           progress: Callable[[int, int], None] | None = None) -> Compliance:
     """Read (over SSH, from the lab or a folder, as `review` does), diff as `review` does, and
     classify. Touches no device's config."""
     from estate.change.review import (
@@ -297,7 +298,7 @@ def compliance_environment(inventory: Any, selection: Any, *, credentials: Any, 
 
     targets, all_sites = prepare(inventory, selection)
     endpoints = {} if selection.running_from is not None else endpoints_for(inventory, selection, targets)
-    running, source = read_running(selection, targets, endpoints, credentials, settings)
+    running, source = read_running(selection, targets, endpoints, credentials, settings, progress=progress)
     review = review_targets(selection.env, targets, running, secrets=secrets, risk=risk, source=source,
                             all_site_ids=all_sites, processes=processes, rotate=selection.rotate)
     scoped = scoped_running(targets, running, all_sites)

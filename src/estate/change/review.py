@@ -9,7 +9,7 @@ ticket, JSON, and a plan file that `push --plan` applies exactly.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -276,14 +276,16 @@ class Selection:
 
 
 def read_running(selection: Selection, targets: Sequence[Target], endpoints: Mapping[str, Any],
-                 credentials: Any, settings: Any) -> tuple[dict[str, FetchResult], str]:
+                 credentials: Any, settings: Any, *,
+                 progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, FetchResult], str]:
     """Running configs for the targets' devices: from the folder, else over SSH."""
     from estate.change.fetch import fetch_running, read_running_dir
 
     hostnames = sorted({t.hostname for t in targets})
     if selection.running_from is not None:
         return read_running_dir(selection.running_from, hostnames), str(selection.running_from)
-    results = fetch_running([endpoints[h] for h in hostnames if h in endpoints], credentials, settings)
+    results = fetch_running([endpoints[h] for h in hostnames if h in endpoints], credentials, settings,
+                            progress=progress)
     for name in hostnames:
         if name not in endpoints:
             results[name] = FetchResult(name, None, f"no address for this device ({selection.via})")
@@ -326,11 +328,13 @@ def review_environment(
     secrets: Mapping[str, str],
     risk: RiskSettings,
     processes: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Review:
-    """The whole dry-run: render, read running configs, diff, flag. Touches no device's config."""
+    """The whole dry-run: render, read running configs, diff, flag. Touches no device's config.
+    `progress(done, total)` follows the devices read (the slow part over SSH)."""
     targets, all_sites = prepare(inventory, selection)
     endpoints = {} if selection.running_from is not None else endpoints_for(inventory, selection, targets)
-    running, source = read_running(selection, targets, endpoints, credentials, settings)
+    running, source = read_running(selection, targets, endpoints, credentials, settings, progress=progress)
     review = review_targets(selection.env, targets, running, secrets=secrets, risk=risk, source=source,
                             all_site_ids=all_sites, processes=processes, rotate=selection.rotate)
     from estate.secrets import SECRET_NAMES, placeholders_in

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets as _random
 import threading
 from collections.abc import Iterator, Mapping
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from estate.files import private_dir, write_private
-from estate.secrets import mask
+from estate.secrets import mask, mask_keeping_device_encrypted
 
 RECORD = "record.jsonl"
 BACKUPS = "backups"
@@ -33,7 +32,6 @@ LOG = "push.log"  # full detail of every failure (tracebacks), masked: the termi
 CHANGING_STEPS = ("apply", "rollback")  # the steps that send config lines
 # A value the device hashed or encrypted under its own master key: safe to keep in a 0600 backup,
 # and what a restore must send back (the clear value may be one estate never knew)
-_DEVICE_PROTECTED = re.compile(r"(?P<head>(?<![\w-])(?:key|secret|password|server-key) [5689] )(?P<value>\S+)")
 
 
 def new_run_id() -> str:
@@ -145,14 +143,7 @@ class RunRecord:
         placeholders for the current secrets; hashes and device-encrypted values (types 5, 6,
         8, 9: one-way, or needing the device's own master key) are kept as the device showed
         them; any other secret value (clear text, type 7) is masked and cannot be restored."""
-        kept: list[str] = []
-
-        def keep(found: re.Match[str]) -> str:
-            kept.append(found.group("value"))
-            return f"{found.group('head')}${{KEPT{len(kept) - 1}}}"
-
-        masked = self.mask(_DEVICE_PROTECTED.sub(keep, text))
-        restored = re.sub(r"\$\{KEPT(\d+)\}", lambda m: kept[int(m.group(1))], masked)
+        restored = mask_keeping_device_encrypted(text, self.mask)
         path = self.dir / BACKUPS / f"{name}.cfg"
         write_private(path, restored)
         return path

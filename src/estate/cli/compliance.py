@@ -39,13 +39,15 @@ def run(args: argparse.Namespace) -> int:
     from estate.change.compliance import compliance_environment
     from estate.change.compliance_html import csv_report, html_report, json_report, text_report
     from estate.change.fetch import FetchError
+    from estate.cli.progress import progress_bar
     from estate.files import atomic_write
     from estate.secrets import mask
 
     inventory, selection, credentials, settings, secrets, risk = context(args)
     try:
-        report = compliance_environment(inventory, selection, credentials=credentials, settings=settings,
-                                        secrets=secrets, risk=risk)
+        with progress_bar(f"reading {args.env}", "devices", quiet=int(getattr(args, "quiet", 0) or 0)) as progress:
+            report = compliance_environment(inventory, selection, credentials=credentials, settings=settings,
+                                            secrets=secrets, risk=risk, progress=progress)
     except FetchError as exc:
         raise UserError(str(exc)) from exc
     ok = all(d.error is None for d in report.devices)

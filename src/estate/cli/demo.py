@@ -61,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     _step("staff the prod control rooms: Erlang C per queue and 30-minute interval", ["staffing", "--env", "prod"])
 
+    _step(f"document the canary site {CANARY} for the engineers who visit it",
+          ["docs", "--env", DEMO_ENV, "--site", CANARY, "--out", str(out / "docs")])
+
     _lab_credentials()
     estate(["lab", "down", "--state-dir", str(lab_dir)])  # a lab left over from an earlier demo
     _step(f"start simulated {DEMO_ENV} devices on loopback (brownfield configs)",
@@ -88,10 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         _step(f"review {CANARY} again: the brownfield change is back to do",
               ["review", "--env", DEMO_ENV, "--lab", "--lab-dir", str(lab_dir), "--site", CANARY])
         _step("the runs so far", ["runs", "--runs-dir", str(runs)])
+        _step(f"compliance of {DEMO_ENV}: per site and feature, as a self-contained HTML report",
+              ["compliance", "--env", DEMO_ENV, "--lab", "--lab-dir", str(lab_dir), "--format", "html",
+               "--out", str(out / "compliance.html")])
     finally:
         _step("stop the lab", ["lab", "down", "--state-dir", str(lab_dir)])
     sys.stdout.write(
         f"\ndemo done: prod configs in {out / 'prod'}, the push's backups and run record in {out / 'runs'}/\n"
+        f"  compliance report: {out / 'compliance.html'}\n"
+        f"  change ticket:     {plan.with_name(plan.name + '.md')}\n"
+        f"  site documentation: {out / 'docs' / DEMO_ENV / CANARY}.md\n"
     )
     return 0
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from estate.change.risk import RiskKind
 from estate.cli.common import UserError, float_in, folder_path, int_in, unknown_names
-from estate.cli.review import add_review_arguments, context, render_review
+from estate.cli.review import add_review_arguments, context, reviewed, show_review
 
 if TYPE_CHECKING:
     from estate.change.push import Interrupt
@@ -130,18 +130,18 @@ def run(args: argparse.Namespace) -> int:
     from estate.change.plans import PlanError, load_plan
     from estate.change.recovery import default_rollback_for
     from estate.change.report import summary_text
-    from estate.change.review import prepare, review_environment
+    from estate.change.review import prepare
     from estate.change.rollout import Rollout, push_environment
     from estate.secrets import mask
 
     if args.running_from is not None and args.commit:
         raise UserError("--running-from is offline: it cannot be used with --commit")
-    inventory, selection, credentials, settings, secrets, risk = context(args)
+    ctx = context(args)
+    inventory, selection, credentials, settings, secrets, risk = ctx
     accepted = accepted_risks(args.accept_risk)
     if not args.commit:
-        review = review_environment(inventory, selection, credentials=credentials, settings=settings,
-                                    secrets=secrets, risk=risk)
-        sys.stdout.write(mask(render_review(review, args.format, args.detail), secrets))
+        review = reviewed(args, ctx)
+        show_review(args, inventory, review, secrets)
         sys.stdout.write("dry-run: nothing was changed (add --commit to push)\n")
         return 0 if review.ok else 1
     gate = window_gate(inventory, args.env, args.sites, args.outside_window, args.reason)

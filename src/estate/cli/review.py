@@ -160,19 +160,30 @@ def render_review(review: Any, fmt: str, detail: bool) -> str:
     return text_report(review, detail)
 
 
-def run(args: argparse.Namespace) -> int:
+def reviewed(args: argparse.Namespace, ctx: tuple[Any, Any, Any, Any, SecretBook, Any]) -> Any:
+    """The review of the selection, with a progress bar over the devices read (review, the dry
+    run of push, and compliance all start here)."""
     from estate.change.fetch import FetchError
     from estate.change.review import review_environment
-    from estate.secrets import mask
+    from estate.cli.progress import progress_bar
 
-    inventory, selection, credentials, settings, secrets, risk = context(args)
+    inventory, selection, credentials, settings, secrets, risk = ctx
+    quiet = int(getattr(args, "quiet", 0) or 0)
     try:
-        review = review_environment(inventory, selection, credentials=credentials, settings=settings,
-                                    secrets=secrets, risk=risk)
+        with progress_bar(f"reading {args.env}", "devices", quiet=quiet) as progress:
+            return review_environment(inventory, selection, credentials=credentials, settings=settings,
+                                      secrets=secrets, risk=risk, progress=progress)
     except FetchError as exc:
         raise UserError(str(exc)) from exc
+
+
+def show_review(args: argparse.Namespace, inventory: Any, review: Any, secrets: Any) -> tuple[str | None, str] | None:
+    """Print the review as asked (markdown is the change ticket; `--diff` adds the diffs);
+    returns the ticket when one was made (for `--save`'s companion)."""
+    from estate.secrets import mask
+
     ticket = None
-    if args.format == "markdown" or args.save is not None:
+    if args.format == "markdown" or getattr(args, "save", None) is not None:
         ticket = change_ticket(args, inventory, review, secrets)
     if args.format == "markdown":
         assert ticket is not None
@@ -185,6 +196,14 @@ def run(args: argparse.Namespace) -> int:
 
         colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
         sys.stdout.write(mask(diff_report(review, colour), secrets))
+    return ticket
+
+
+def run(args: argparse.Namespace) -> int:
+    ctx = context(args)
+    review = reviewed(args, ctx)
+    inventory, secrets = ctx[0], ctx[4]
+    ticket = show_review(args, inventory, review, secrets)
     if args.save is not None:
         assert ticket is not None
         save_with_ticket(args, review, secrets, *ticket)
