@@ -19,14 +19,11 @@ from estate.cli.common import (
     add_env,
     add_inventory,
     add_sites,
-    file_path,
-    float_in,
     folder_path,
-    int_in,
     load,
 )
 from estate.cli.progress import progress_bar
-from estate.cli.review import DEFAULT_LAB_DIR, MAX_TIMEOUT, MAX_WORKERS, lab_addresses, read_lab
+from estate.cli.review import add_connection_arguments, lab_addresses, read_lab
 
 DEFAULT_BACKUPS = Path("backups")
 
@@ -38,19 +35,9 @@ def add_parser(subparsers: Any) -> None:
     add_env(parser)
     add_sites(parser)
     parser.add_argument("--lab", action="store_true", help="read the simulator (`estate lab up`) instead of devices")
-    parser.add_argument("--lab-dir", type=folder_path, default=DEFAULT_LAB_DIR, metavar="DIR",
-                        help=f"the lab's state folder (default: {DEFAULT_LAB_DIR})")
     parser.add_argument("--out", type=folder_path, default=DEFAULT_BACKUPS, metavar="DIR",
                         help=f"backups folder (default: {DEFAULT_BACKUPS}/); each backup is <DIR>/<env>/<timestamp>/")
-    parser.add_argument("--known-hosts", type=file_path, default=None, metavar="FILE",
-                        help="known_hosts to verify device keys against (default: the lab's with --lab, "
-                             "else ~/.ssh/known_hosts)")
-    parser.add_argument("--trust-on-first-use", action="store_true",
-                        help="accept (and record) host keys never seen before; a changed key is still refused")
-    parser.add_argument("--workers", type=int_in(1, MAX_WORKERS), default=50, metavar="N",
-                        help=f"parallel SSH sessions, 1 to {MAX_WORKERS} (default 50)")
-    parser.add_argument("--timeout", type=float_in(0.1, MAX_TIMEOUT), default=10.0, metavar="S",
-                        help="connect/auth timeout in seconds (default 10); reads wait 3x this")
+    add_connection_arguments(parser)
     parser.set_defaults(func=run)
 
 

@@ -35,17 +35,8 @@ MAX_WORKERS = 500  # one SSH session per device of the largest site set, and no 
 MAX_TIMEOUT = 3600.0
 
 
-def add_review_arguments(parser: argparse.ArgumentParser) -> None:
-    """The arguments `review` and `push` share (push without --commit is a review)."""
-    add_inventory(parser)
-    add_env(parser)
-    add_sites(parser)
-    parser.add_argument("--device", dest="devices", action="append", default=None, metavar="HOSTNAME",
-                        help="only this device (repeat for more)")
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--lab", action="store_true", help="reach the simulator (`estate lab up`) instead of devices")
-    source.add_argument("--running-from", type=folder_path, default=None, metavar="DIR",
-                        help="offline: saved running configs <hostname>.cfg under DIR (flat or per env/site)")
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    """How devices are reached: the arguments every command that reads devices shares."""
     parser.add_argument("--lab-dir", type=folder_path, default=DEFAULT_LAB_DIR, metavar="DIR",
                         help=f"the lab's state folder (default: {DEFAULT_LAB_DIR})")
     parser.add_argument("--known-hosts", type=file_path, default=None, metavar="FILE",
@@ -57,6 +48,20 @@ def add_review_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"parallel SSH sessions, 1 to {MAX_WORKERS} (default 50)")
     parser.add_argument("--timeout", type=float_in(0.1, MAX_TIMEOUT), default=10.0, metavar="S",
                         help="connect/auth timeout in seconds (default 10); reads wait 3x this")
+
+
+def add_review_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments `review` and `push` share (push without --commit is a review)."""
+    add_inventory(parser)
+    add_env(parser)
+    add_sites(parser)
+    parser.add_argument("--device", dest="devices", action="append", default=None, metavar="HOSTNAME",
+                        help="only this device (repeat for more)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--lab", action="store_true", help="reach the simulator (`estate lab up`) instead of devices")
+    source.add_argument("--running-from", type=folder_path, default=None, metavar="DIR",
+                        help="offline: saved running configs <hostname>.cfg under DIR (flat or per env/site)")
+    add_connection_arguments(parser)
     parser.add_argument("--large-change", type=int_in(1), default=150, metavar="LINES",
                         help="flag a device whose change adds+removes more lines than this (default 150)")
     parser.add_argument("--rotate-secret", dest="rotate", action="append", default=None, metavar="NAME",
