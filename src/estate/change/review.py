@@ -143,10 +143,12 @@ def review_targets(
     all_site_ids: Iterable[str] = (),
     processes: int | None = None,
     rotate: frozenset[str] = frozenset(),
+    progress: Callable[[int, int], None] | None = None,
 ) -> Review:
     """Diff every target against its running config (scoped for WLC shares). Running texts
     have current secret values swapped for placeholders first; older values stay (the diff must
-    see them to change them) and a `SecretBook` learns them, so every output can mask them."""
+    see them to change them) and a `SecretBook` learns them, so every output can mask them.
+    `progress(done, total)` follows the diffs as they finish (from this process)."""
     scoped = scoped_running(targets, running, all_site_ids)
     jobs: list[DiffJob] = []
     for target in targets:
@@ -154,7 +156,7 @@ def review_targets(
         if result.text is not None:
             jobs.append((target.name, target.hostname, comparable(target.intended, result.text, secrets),
                          target.intended, rotate))
-    diffs = _run_diffs(jobs, processes)
+    diffs = _run_diffs(jobs, processes, progress)
     devices = []
     for target in targets:
         result = scoped[target.name]
@@ -178,7 +180,8 @@ def review_targets(
     return Review(env, datetime.now(UTC), tuple(devices), source)
 
 
-def _run_diffs(jobs: list[DiffJob], processes: int | None) -> dict[str, DeviceDiff | str]:
+def _run_diffs(jobs: list[DiffJob], processes: int | None,
+               progress: Callable[[int, int], None] | None = None) -> dict[str, DeviceDiff | str]:
     """Every job's diff. A device already in its intended state (the texts equal once the
     header lines a device prints on its own are dropped, which the diff ignores too) gets the
     diff's own "nothing to change" answer without parsing: on a compliant estate that is most
@@ -195,11 +198,20 @@ def _run_diffs(jobs: list[DiffJob], processes: int | None) -> dict[str, DeviceDi
         else:
             rest.append(job)
     workers = processes if processes is not None else (os.cpu_count() or 1)
+    tick = progress or (lambda done, total: None)
+    tick(len(done), len(jobs))
     if workers <= 1 or len(rest) < PARALLEL_THRESHOLD:
-        return done | {job[0]: _diff_one(job) for job in rest}
+        for job in rest:
+            done[job[0]] = _diff_one(job)
+            tick(len(done), len(jobs))
+        return done
     with ProcessPoolExecutor(max_workers=workers) as pool:
         outcomes = pool.map(_diff_one, rest, chunksize=max(1, len(rest) // (workers * 8)))
-        return done | {job[0]: outcome for job, outcome in zip(rest, outcomes, strict=True)}
+        # map yields in order as results arrive in this process: a tick per finished job
+        for job, outcome in zip(rest, outcomes, strict=True):
+            done[job[0]] = outcome
+            tick(len(done), len(jobs))
+        return done
 
 
 def comparable(intended: str, running_text: str, secrets: Mapping[str, str]) -> str:
@@ -329,14 +341,17 @@ def review_environment(
     risk: RiskSettings,
     processes: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    diff_progress: Callable[[int, int], None] | None = None,
 ) -> Review:
     """The whole dry-run: render, read running configs, diff, flag. Touches no device's config.
-    `progress(done, total)` follows the devices read (the slow part over SSH)."""
+    `progress(done, total)` follows the devices read (the slow part over SSH), `diff_progress`
+    the diffs."""
     targets, all_sites = prepare(inventory, selection)
     endpoints = {} if selection.running_from is not None else endpoints_for(inventory, selection, targets)
     running, source = read_running(selection, targets, endpoints, credentials, settings, progress=progress)
     review = review_targets(selection.env, targets, running, secrets=secrets, risk=risk, source=source,
-                            all_site_ids=all_sites, processes=processes, rotate=selection.rotate)
+                            all_site_ids=all_sites, processes=processes, rotate=selection.rotate,
+                            progress=diff_progress)
     from estate.secrets import SECRET_NAMES, placeholders_in
 
     windows = tuple((site.site_id, site.change_window)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,7 @@ from estate.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from estate.cli.progress import Progress
     from estate.lab.state import LabState
     from estate.secrets import SecretBook
 
@@ -165,19 +168,39 @@ def render_review(review: Any, fmt: str, detail: bool) -> str:
     return text_report(review, detail)
 
 
+@contextmanager
+def read_then_diff(env: str, quiet: int) -> Iterator[tuple[Progress, Progress]]:
+    """Two progress callbacks, (reading, diffing), one bar after the other: the reading bar
+    ends when the first diff is reported (Rich draws one live display at a time)."""
+    from estate.cli.progress import progress_bar
+
+    with ExitStack() as bars:
+        reading_bar = ExitStack()
+        bars.push(reading_bar)
+        reading = reading_bar.enter_context(progress_bar(f"reading {env}", "devices", quiet=quiet))
+        diffing: list[Progress] = []
+
+        def diff_progress(done: int, total: int) -> None:
+            if not diffing:
+                reading_bar.close()
+                diffing.append(bars.enter_context(progress_bar(f"diffing {env}", "devices", quiet=quiet)))
+            diffing[0](done, total)
+
+        yield reading, diff_progress
+
+
 def reviewed(args: argparse.Namespace, ctx: tuple[Any, Any, Any, Any, SecretBook, Any]) -> Any:
-    """The review of the selection, with a progress bar over the devices read (review, the dry
-    run of push, and compliance all start here)."""
+    """The review of the selection, with progress bars over the devices read, then diffed
+    (review, the dry run of push, and compliance all start here)."""
     from estate.change.fetch import FetchError
     from estate.change.review import review_environment
-    from estate.cli.progress import progress_bar
 
     inventory, selection, credentials, settings, secrets, risk = ctx
     quiet = int(getattr(args, "quiet", 0) or 0)
     try:
-        with progress_bar(f"reading {args.env}", "devices", quiet=quiet) as progress:
+        with read_then_diff(args.env, quiet) as (progress, diff_progress):
             return review_environment(inventory, selection, credentials=credentials, settings=settings,
-                                      secrets=secrets, risk=risk, progress=progress)
+                                      secrets=secrets, risk=risk, progress=progress, diff_progress=diff_progress)
     except FetchError as exc:
         raise UserError(str(exc)) from exc
 
