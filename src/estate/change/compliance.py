@@ -58,8 +58,16 @@ class FeatureMap:
     features: tuple[str, ...]  # in include order
     patterns: tuple[Pattern, ...]
     prefixes: Mapping[str, str]  # leading words of a template line -> its feature
+    # the same heads (`interface GigabitEthernet1/0/1`) recur on every device of a role
+    _known: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def feature_of(self, line: str) -> str:
+        found = self._known.get(line)
+        if found is None:
+            found = self._known[line] = self._classify(line)
+        return found
+
+    def _classify(self, line: str) -> str:
         text = line.removeprefix("no ").removeprefix("default ").strip()
         best: Pattern | None = None
         for pattern in self.patterns:
@@ -245,8 +253,8 @@ def device_compliance(device: DeviceReview, running_text: str | None) -> DeviceC
     intended: dict[str, set[str]] = {}
     for head in top_level(target.intended.splitlines()):
         intended.setdefault(fmap.feature_of(head), set()).add(head)
-    running_heads = set(top_level(running_text.splitlines()))
     touched = set(_owner(device.diff.remediation, fmap))
+    running_heads = set(top_level(running_text.splitlines())) if touched else set()
     features: dict[str, FeatureStatus] = {}
     for feature in [*fmap.features, OTHER]:
         if feature not in intended and feature not in touched:
@@ -287,21 +295,11 @@ def compliance_environment(inventory: Any, selection: Any, *, credentials: Any, 
                            progress: Callable[[int, int], None] | None = None) -> Compliance:
     """Read (over SSH, from the lab or a folder, as `review` does), diff as `review` does, and
     classify. Touches no device's config."""
-    from estate.change.review import (
-        comparable,
-        endpoints_for,
-        prepare,
-        read_running,
-        review_targets,
-        scoped_running,
-    )
+    from estate.change.review import endpoints_for, prepare, read_running, review_compared
 
     targets, all_sites = prepare(inventory, selection)
     endpoints = {} if selection.running_from is not None else endpoints_for(inventory, selection, targets)
     running, source = read_running(selection, targets, endpoints, credentials, settings, progress=progress)
-    review = review_targets(selection.env, targets, running, secrets=secrets, risk=risk, source=source,
-                            all_site_ids=all_sites, processes=processes, rotate=selection.rotate)
-    scoped = scoped_running(targets, running, all_sites)
-    texts = {t.name: None if scoped[t.name].text is None else comparable(t.intended, scoped[t.name].text or "", secrets)
-             for t in targets}
-    return assess_compliance(review, texts, inventory.env_sites(selection.env, selection.sites))
+    review, compared = review_compared(selection.env, targets, running, secrets=secrets, risk=risk, source=source,
+                                       all_site_ids=all_sites, processes=processes, rotate=selection.rotate)
+    return assess_compliance(review, compared, inventory.env_sites(selection.env, selection.sites))

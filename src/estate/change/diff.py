@@ -39,6 +39,7 @@ __all__ = [
     "running_sha256",
     "same_config",
     "split_wlc",
+    "surely_unchanged",
     "to_placeholders",
 ]
 
@@ -94,6 +95,72 @@ def normalise_running(text: str) -> str:
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
     kept = [line for line in lines if line and not _VOLATILE.match(line)]
     return "\n".join(kept) + "\n"
+
+
+_Shape = tuple[tuple[int, str], ...]
+
+
+class _Node:
+    __slots__ = ("children", "depth", "indent", "parent")
+
+    def __init__(self, indent: int, parent: _Node | None) -> None:
+        self.indent = indent
+        self.parent = parent
+        self.depth: int = 0 if parent is None else parent.depth + 1
+        self.children: set[str] = set()
+
+
+# what `_shape` models of hier_config's loader: per-line rules only (each anchored pattern is
+# tried on a line only when the union of them matches it, which leaves every other line as is)
+_MODELLED = not (_DRIVER.rules.full_text_sub or _DRIVER.rules.indent_adjust)
+_SUBS = tuple((rule.search, rule.replace) for rule in _DRIVER.rules.per_line_sub)
+_ANY_SUB = re.compile("|".join(f"(?:{search})" for search, _ in _SUBS) or r"(?!)")
+
+
+def _shape(text: str) -> _Shape | None:
+    """The (depth, line) sequence hier_config builds its tree from, computed the way its
+    loader does (per-line rules, whitespace, indentation relative to the section above), so
+    two texts of equal shape parse to equal trees whatever their indentation width or `!`
+    lines. None where the loader does more than this models: banners, duplicate siblings
+    (an error or a merge), or a driver with whole-text or indent-adjust rules."""
+    if not _MODELLED:
+        return None
+    current = recent = _Node(-1, None)
+    found: list[tuple[int, str]] = []
+    for raw in _DRIVER.config_preprocessor(text).splitlines():
+        if raw.startswith("banner "):
+            return None
+        indent = len(raw) - len(raw.lstrip())
+        line = " " * indent + " ".join(raw.split())
+        if _ANY_SUB.search(line):
+            for search, replace in _SUBS:
+                line = re.sub(search, replace, line)
+        line = line.rstrip()
+        if not line:
+            continue
+        indent = len(line) - len(line.lstrip())
+        line = line.lstrip()
+        while indent <= current.indent and current.parent is not None:
+            current = current.parent
+        if indent > recent.indent:
+            current = recent
+        if line in current.children:
+            return None
+        current.children.add(line)
+        recent = _Node(indent, current)
+        found.append((recent.depth, line))
+    return tuple(found)
+
+
+def surely_unchanged(running_text: str, intended_text: str) -> bool:
+    """Whether `compute_diff` would certainly find nothing to change (before rotation), without
+    parsing: the texts are equal once the lines a device prints on its own are dropped, or they
+    have the same shape (a WLC share cut out by `split_wlc` is indented and spaced the parser's
+    way, not the template's). False means only "diff it"."""
+    if normalise_running(running_text) == normalise_running(intended_text):
+        return True
+    shape = _shape(running_text)
+    return shape is not None and shape == _shape(intended_text)
 
 
 def running_sha256(text: str) -> str:
