@@ -35,7 +35,7 @@ from estate.change.device_push import (
     PushSettings,
     push_device,
 )
-from estate.change.fetch import Credentials, preload_host_keys
+from estate.change.fetch import Credentials, _Ticker, preload_host_keys
 from estate.change.lock import EnvironmentLock, LockOwner
 from estate.change.plans import PlannedDevice
 from estate.change.review import Target
@@ -134,9 +134,10 @@ class Rollout:
 
 
 def push_environment(rollout: Rollout, targets: Sequence[Target], *, interrupt: Interrupt | None = None,
-                     command: Sequence[str] = ()) -> RunResult:
+                     command: Sequence[str] = (), progress: Callable[[int, int], None] | None = None) -> RunResult:
     """Run the targets' changes, site by site (see the module docstring for the order),
-    holding the environment's lock; raises `LockHeldError` if another live run holds it."""
+    holding the environment's lock; raises `LockHeldError` if another live run holds it.
+    `progress(done, total)` counts devices finished (skipped ones too), from any thread."""
     interrupt = interrupt or Interrupt()
     run_id = new_run_id()
     lock = EnvironmentLock(rollout.settings.runs_dir, rollout.env).acquire(LockOwner.current(run_id, command))
@@ -144,8 +145,9 @@ def push_environment(rollout: Rollout, targets: Sequence[Target], *, interrupt: 
         record = RunRecord(rollout.settings.runs_dir, run_id, rollout.secrets, rollout.credentials.values())
         interrupt.attach(record)
         try:
-            run = _run(rollout, targets, _Shared(record, preload_host_keys(rollout.settings.connect), interrupt),
-                       lock.taken_over, command)
+            shared = _Shared(record, preload_host_keys(rollout.settings.connect), interrupt,
+                             _Ticker(len(targets), progress))
+            run = _run(rollout, targets, shared, lock.taken_over, command)
         finally:
             interrupt.attach(None)
             record.close()
@@ -161,6 +163,7 @@ class _Shared:
     record: RunRecord
     host_keys: Any
     interrupt: Interrupt
+    ticker: _Ticker = field(default_factory=lambda: _Ticker(0, None))
     wlc_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -186,6 +189,7 @@ def _push_unit(rollout: Rollout, unit: UnitResult, targets: Sequence[Target], sh
                      site=target.site_id, hostname=target.hostname, backup=result.backup,
                      backup_sha256=result.backup_sha256, final_sha256=result.final_sha256,
                      last_line_sent=result.last_line_sent)
+        shared.ticker.tick()
         if result.outcome.failed:
             stopped_by = target.name
     return unit
@@ -236,6 +240,8 @@ def _run(rollout: Rollout, targets: Sequence[Target], shared: _Shared, takeover:
         if name not in results:
             results[name] = UnitResult(name, [DeviceResult(t.name, t.site_id, Outcome.SKIPPED, stopped or "")
                                               for t in units[name]])
+            for _ in units[name]:
+                shared.ticker.tick()  # never started: finished all the same, the bar ends full
     run = RunResult(record.run_id, record.dir, [results[n] for n in order], stopped, interrupt.requested, takeover,
                     rollout.kind)
     end = INTERRUPTED if run.interrupted else "ok" if run.ok else "failed"

@@ -132,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
     from estate.change.report import summary_text
     from estate.change.review import prepare
     from estate.change.rollout import Rollout, push_environment
+    from estate.cli.progress import progress_bar
     from estate.secrets import mask
 
     if args.running_from is not None and args.commit:
@@ -163,8 +164,10 @@ def run(args: argparse.Namespace) -> int:
                       device_access(inventory, selection, targets), plan, gate)
     interrupt = Interrupt()
     try:
-        with _ctrl_c(interrupt, args.runs_dir):
-            result = push_environment(rollout, targets, interrupt=interrupt, command=recorded_command(args))
+        with _ctrl_c(interrupt, args.runs_dir), \
+                progress_bar(f"pushing {args.env}", "devices", quiet=int(getattr(args, "quiet", 0) or 0)) as progress:
+            result = push_environment(rollout, targets, interrupt=interrupt, command=recorded_command(args),
+                                      progress=progress)
     except LockHeldError as exc:
         raise UserError(str(exc)) from exc
     write_summary(mask(summary_text(result, verbose=verbosity(args) > 0), secrets), verbosity(args))

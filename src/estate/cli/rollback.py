@@ -99,13 +99,15 @@ def run(args: argparse.Namespace) -> int:
 def _dry_run(args: argparse.Namespace, r: _Restore) -> int:
     from estate.change.report import text_report
     from estate.change.review import endpoints_for, read_running, review_targets
+    from estate.cli.review import read_then_diff
     from estate.secrets import mask
 
     selection = r.selection
-    running, source = read_running(selection, r.targets, endpoints_for(r.inventory, selection, r.targets),
-                                   r.credentials, r.settings)
-    review = review_targets(selection.env, r.targets, running, secrets=r.secrets, risk=r.risk, source=source,
-                            all_site_ids=r.all_sites)
+    with read_then_diff(selection.env, int(getattr(args, "quiet", 0) or 0)) as (reading, diffing):
+        running, source = read_running(selection, r.targets, endpoints_for(r.inventory, selection, r.targets),
+                                       r.credentials, r.settings, progress=reading)
+        review = review_targets(selection.env, r.targets, running, secrets=r.secrets, risk=r.risk, source=source,
+                                all_site_ids=r.all_sites, progress=diffing)
     sys.stdout.write(mask(text_report(review, detail=True), r.secrets).replace(
         f"review of {selection.env}", f"rollback of run {args.run_id} in {selection.env}", 1))
     sys.stdout.write("dry-run: nothing was changed (add --commit to restore these devices from their backups)\n")
@@ -119,6 +121,7 @@ def _commit(args: argparse.Namespace, r: _Restore) -> int:
     from estate.change.report import summary_text
     from estate.change.rollback import reverse_order
     from estate.change.rollout import Rollout, push_environment
+    from estate.cli.progress import progress_bar
     from estate.cli.push import verbosity, write_summary
     from estate.secrets import mask
 
@@ -135,8 +138,9 @@ def _commit(args: argparse.Namespace, r: _Restore) -> int:
                str(Path(args.runs_dir).resolve())]
     interrupt = Interrupt()
     try:
-        with _ctrl_c(interrupt, args.runs_dir):
-            result = push_environment(rollout, targets, interrupt=interrupt, command=command)
+        with _ctrl_c(interrupt, args.runs_dir), \
+                progress_bar(f"rolling back {info.env}", "devices", quiet=getattr(args, "quiet", 0)) as progress:
+            result = push_environment(rollout, targets, interrupt=interrupt, command=command, progress=progress)
     except LockHeldError as exc:
         raise UserError(str(exc)) from exc
     write_summary(mask(summary_text(result, verbose=verbosity(args) > 0), r.secrets), verbosity(args))
