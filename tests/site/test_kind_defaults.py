@@ -80,10 +80,14 @@ def test_invalid_default_is_reported_with_its_place(
     assert "hint: days then hours" in err
 
 
-def test_every_problem_of_every_error_case_has_a_hint() -> None:
-    for golden in sorted((GOLDEN_ROOT / "errors").glob("*.txt")):
+@pytest.mark.parametrize("folder", ["errors", "access", "contact"])
+def test_every_problem_of_every_error_case_has_a_hint(folder: str) -> None:
+    goldens = sorted((GOLDEN_ROOT / folder).glob("*.txt"))
+    assert goldens, f"no golden error reports under {folder}"
+    for golden in goldens:
         report = golden.read_text(encoding="utf-8").splitlines()
         problems = [i for i, line in enumerate(report) if line.startswith("  ") and not line.startswith("    ")]
+        assert problems, f"{golden.name}: no problem lines (has the report's layout changed?)"
         for index in problems:
             following = report[index + 1] if index + 1 < len(report) else ""
-            assert following.startswith("    hint: "), f"{golden.name}: no hint for {report[index]!r}"
+            assert following.startswith("    hint: "), f"{folder}/{golden.name}: no hint for {report[index]!r}"

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from estate.contact.model import DAYS, ContactCentre, ContactCentreData, Forecast
 from estate.inventory.inventory import Inventory
-from estate.inventory.source_errors import dotted, hint, message
+from estate.inventory.source_errors import dotted, inventory_hint, message
 from estate.inventory.yaml_source import YamlDocument, YamlSyntaxError, parse_yaml
 from estate.problems import InventoryError, Problem
 
@@ -69,7 +69,8 @@ def _read_model(path: Path, label: str, problems: list[Problem]) -> tuple[Contac
         problems.append(Problem(label, "file not found", hint=f"create {label} in the inventory folder"))
         return None, None
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(label, f"cannot read the file: {exc}"))
+        problems.append(Problem(label, f"cannot read the file: {exc}",
+                                hint="make it a readable UTF-8 text file (check its permissions and encoding)"))
         return None, None
     try:
         doc = parse_yaml(text)
@@ -77,7 +78,8 @@ def _read_model(path: Path, label: str, problems: list[Problem]) -> tuple[Contac
         problems.append(Problem(label, str(exc), line=exc.line, hint="fix the YAML syntax"))
         return None, None
     for key, line in doc.duplicate_keys:
-        problems.append(Problem(label, f"key '{key}' appears twice", line=line, field=key))
+        problems.append(Problem(label, f"key '{key}' appears twice", line=line, field=key,
+                                hint="keep one of them: YAML would silently use the last"))
     try:
         return ContactCentre.model_validate(doc.data), doc
     except ValidationError as exc:
@@ -93,10 +95,12 @@ def _real_path(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     return tuple(step for step in loc if not (isinstance(step, str) and ("[" in step or step == "literal")))
 
 
-def _hint(error: Any) -> str | None:
+def _hint(error: Any) -> str:
     if error["type"] == "string_pattern_mismatch" and error["loc"][-1:] != ("site",):
         return "names are lower_case_with_underscores"
-    return hint(error)
+    if error["type"] == "string_pattern_mismatch":
+        return "site ids look like MPS-0042, as in sites.csv"
+    return inventory_hint(error)
 
 
 def cross_check(model: ContactCentre, doc: YamlDocument, label: str, inventory: Inventory) -> list[Problem]:
@@ -214,7 +218,8 @@ def read_forecast(path: Path, label: str, model: ContactCentre, problems: list[P
                                 hint="create it (tools/generate_contact_forecast.py writes a sample)"))
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(label, f"cannot read the file: {exc}"))
+        problems.append(Problem(label, f"cannot read the file: {exc}",
+                                hint="make it a readable UTF-8 CSV file (check its permissions and encoding)"))
         return None
     rows = csv.reader(text.splitlines())
     header = [cell.strip() for cell in next(rows, [])]
@@ -279,7 +284,8 @@ def _row(row: list[str], line: int, label: str, model: ContactCentre,
         if not math.isfinite(value) or value < 0:
             raise ValueError
     except ValueError:
-        found.append(Problem(label, f"calls must be a number, 0 or more (got {text!r})", line=line, field="calls"))
+        found.append(Problem(label, f"calls must be a number, 0 or more (got {text!r})", line=line, field="calls",
+                             hint="write the calls forecast for the interval, such as 12 or 3.5 (0 for none)"))
         value = 0.0
     if found:
         problems.extend(found)

@@ -125,7 +125,7 @@ class AccessFile(BaseModel):
 
 def validate_access(doc: YamlDocument, problems: list[Problem]) -> AccessFile | None:
     """The file's model, or None with every problem reported (file, line, field)."""
-    from estate.inventory.source_errors import dotted, hint, message, source_loc
+    from estate.inventory.source_errors import dotted, inventory_hint, message, source_loc
 
     for key, line in doc.duplicate_keys:
         problems.append(Problem(ACCESS_FILE, f"key '{key}' appears twice", line=line, field=key,
@@ -137,7 +137,7 @@ def validate_access(doc: YamlDocument, problems: list[Problem]) -> AccessFile | 
         for error in exc.errors():
             path = source_loc(error)
             problems.append(Problem(ACCESS_FILE, message(error), line=doc.line_of(path),
-                                    field=dotted(path) or None, hint=hint(error)))
+                                    field=dotted(path) or None, hint=inventory_hint(error)))
         return None
 
 
