@@ -117,29 +117,55 @@ _SUBS = tuple((rule.search, rule.replace) for rule in _DRIVER.rules.per_line_sub
 _ANY_SUB = re.compile("|".join(f"(?:{search})" for search, _ in _SUBS) or r"(?!)")
 
 
+def _loaded(raw: str) -> tuple[int, str] | None:
+    """A line as the loader keeps it: (indent, text), or None where a per-line rule empties it."""
+    indent = len(raw) - len(raw.lstrip())
+    line = " " * indent + " ".join(raw.split())
+    if _ANY_SUB.search(line):
+        for search, replace in _SUBS:
+            line = re.sub(search, replace, line)
+    line = line.rstrip()
+    return (len(line) - len(line.lstrip()), line.lstrip()) if line else None
+
+
+def _items(text: str) -> list[tuple[int, str]] | None:
+    """(indent, text) of every line the loader keeps, a banner's lines joined into one top-level
+    line as it joins them (ended by the markers it collects); None for an unfinished banner."""
+    found: list[tuple[int, str]] = []
+    banner: list[str] = []
+    ends, ends_within = {"EOF", "%", "!"}, list[str]()
+    for raw in text.splitlines():
+        if banner:
+            if raw != "!":
+                banner.append(raw)
+            if raw.startswith("^") or raw in ends or any(end in raw for end in ends_within):
+                found.append((0, "\n".join(banner)))
+                banner = []
+        elif raw.startswith("banner ") and raw != "banner motd ##":
+            banner = [raw]
+            words = raw.split()
+            if len(words) > 2:
+                ends_within.append(words[2])
+                if words[2].startswith('"'):
+                    ends_within.append('"')
+                ends.update((words[2][:1], words[2][:2]))
+        elif (kept := _loaded(raw)) is not None:
+            found.append(kept)
+    return None if banner else found
+
+
 def _shape(text: str) -> _Shape | None:
     """The (depth, line) sequence hier_config builds its tree from, computed the way its
-    loader does (per-line rules, whitespace, indentation relative to the section above), so
-    two texts of equal shape parse to equal trees whatever their indentation width or `!`
-    lines. None where the loader does more than this models: banners, duplicate siblings
-    (an error or a merge), or a driver with whole-text or indent-adjust rules."""
-    if not _MODELLED:
+    loader does (banners as one line, per-line rules, whitespace, indentation relative to the
+    section above), so two texts of equal shape parse to equal trees whatever their indentation
+    width or `!` lines. None where the loader does more than this models: an unfinished banner,
+    duplicate siblings (an error or a merge), or a driver with whole-text or indent-adjust rules."""
+    items = _items(_DRIVER.config_preprocessor(text)) if _MODELLED else None
+    if items is None:
         return None
     current = recent = _Node(-1, None)
     found: list[tuple[int, str]] = []
-    for raw in _DRIVER.config_preprocessor(text).splitlines():
-        if raw.startswith("banner "):
-            return None
-        indent = len(raw) - len(raw.lstrip())
-        line = " " * indent + " ".join(raw.split())
-        if _ANY_SUB.search(line):
-            for search, replace in _SUBS:
-                line = re.sub(search, replace, line)
-        line = line.rstrip()
-        if not line:
-            continue
-        indent = len(line) - len(line.lstrip())
-        line = line.lstrip()
+    for indent, line in items:  # a banner (indent 0) walks back to the top like any such line
         while indent <= current.indent and current.parent is not None:
             current = current.parent
         if indent > recent.indent:
