@@ -1,8 +1,10 @@
 """Offline compliance of the whole prod estate from saved running configs (render, read,
 diff, classify; no SSH). Saved configs as bench_review's offline part makes them, except that
 a day-to-day estate is mostly compliant: every DRIFT_EVERY-th switch carries the brownfield
-drift, the rest are as last pushed. Devices already in their intended state skip the diff;
-the rest are diffed across processes. Target: < 10 s, printed beside one process's figure."""
+drift, the rest are as last pushed. Devices already in their intended state skip the diff
+(WLC site shares too: `split_wlc` re-indents them, which `surely_unchanged` sees through); the
+rest are diffed across processes. Target: < 10 s, printed beside one process's figure (which
+runs first, so it alone pays for compiling the templates) and the load average.""
 
 from __future__ import annotations
 
@@ -52,18 +54,23 @@ def timed(inventory: object, folder: Path, secrets: dict[str, str], processes: i
     return wall, f"{len(report.devices)} targets, {len(report.sites)} sites, {report.percent:.1f} % compliant"
 
 
+def load() -> str:
+    # two cores shared with others: a loaded machine explains a slow figure
+    return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def main() -> int:
     secrets = {name: f"bench-{name.lower()}-{os.urandom(4).hex()}" for name in SECRET_NAMES}
     inventory = load_inventory(DEFAULT_INVENTORY)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         drifted = saved_configs(inventory, folder, secrets)
-        print(f"saved configs: {drifted} drifted switches (every {DRIFT_EVERY}th)", flush=True)
+        print(f"saved configs: {drifted} drifted switches (every {DRIFT_EVERY}th); {load()}", flush=True)
         single, what = timed(inventory, folder, secrets, 1)
         print(f"offline prod compliance, one process: {single:.1f}s ({what})", flush=True)
         wall, what = timed(inventory, folder, secrets, None)
         print(f"offline prod compliance, {os.cpu_count()} processes: {wall:.1f}s (target < {TARGET_S:.0f}s; "
-              f"one process {single:.1f}s) ({what})")
+              f"one process {single:.1f}s) ({what}); {load()}")
     return 0 if wall < TARGET_S else 1
 
 
