@@ -4,7 +4,7 @@ a day-to-day estate is mostly compliant: every DRIFT_EVERY-th switch carries the
 drift, the rest are as last pushed. Devices already in their intended state skip the diff
 (WLC site shares too: `split_wlc` re-indents them, which `surely_unchanged` sees through); the
 rest are diffed across processes. Target: < 10 s, printed beside one process's figure (which
-runs first, so it alone pays for compiling the templates) and the load average.""
+runs first, so it alone pays for compiling the templates) and the load average."""
 
 from __future__ import annotations
 
