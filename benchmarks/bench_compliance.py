@@ -3,8 +3,8 @@ diff, classify; no SSH). Saved configs as bench_review's offline part makes them
 a day-to-day estate is mostly compliant: every DRIFT_EVERY-th switch carries the brownfield
 drift, the rest are as last pushed. Devices already in their intended state skip the diff
 (WLC site shares too: `split_wlc` re-indents them, which `surely_unchanged` sees through); the
-rest are diffed across processes. Target: < 10 s, printed beside one process's figure (which
-runs first, so it alone pays for compiling the templates) and the load average."""
+rest are diffed across processes. Target: < 10 s, printed beside one process's figure and the
+load average (the machine is shared: a loaded one explains a slow figure)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,6 @@ def timed(inventory: object, folder: Path, secrets: dict[str, str], processes: i
 
 
 def load() -> str:
-    # two cores shared with others: a loaded machine explains a slow figure
     return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
