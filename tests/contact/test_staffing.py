@@ -45,7 +45,15 @@ def test_the_whole_plan_is_monotone_in_demand(contact_data: ContactCentreData, c
     high = plan_staffing(scaled(scale + extra), contact_inventory, "staging")
     assert all(h.agents >= lo.agents for lo, h in zip(low.queues, high.queues, strict=True))
     assert all(h.rostered >= lo.rostered for lo, h in zip(low.rooms, high.rooms, strict=True))
-    assert high.peak_concurrent_calls >= low.peak_concurrent_calls
+    # Connect's concurrency (agents + expected waiting calls) is NOT monotone: a little more
+    # demand can add an agent, and that agent shortens the queue by more than a call (hypothesis
+    # found scale 1.0 -> 1.016: 156 -> 155). What holds: every agent on the phones has a call
+    # slot, and the requested limit covers the peak with its headroom.
+    for report in (low, high):
+        busiest = max(sum(q.agents for q in report.queues if (q.day, q.start) == (d, s))
+                      for d, s in {(q.day, q.start) for q in report.queues})
+        assert report.peak_concurrent_calls >= busiest
+        assert report.concurrency_limit >= report.peak_concurrent_calls
 
 
 def test_the_whole_plan_is_monotone_in_the_target(contact_data: ContactCentreData,
