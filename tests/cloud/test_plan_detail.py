@@ -65,7 +65,7 @@ def test_detail_shows_every_input_of_every_resource(prod: Plan) -> None:
         if r.custom:  # the name at its depth in the tree, its inputs two levels deeper
             pad = "  " * depth[r.urn]
             block = "\n".join(lines(r.inputs, depth=depth[r.urn] + 2))
-            assert f"\n{pad}{r.name}  [{r.typ}]" in detail and block in detail, r.name
+            assert f"\n{pad}+ {r.name}  [{r.typ}]" in detail and block in detail, r.name
 
 
 def test_human_units_never_raw_floats(prod: Plan) -> None:
@@ -155,3 +155,12 @@ def test_cli_detail_flag(capsys: pytest.CaptureFixture[str]) -> None:
     assert "    enableKeyRotation: true" in out
     assert main(["plan", "--env", "dev"]) == 0
     assert "tiers (--detail shows every input):" in capsys.readouterr().out
+
+
+def test_summary_marks_every_type_as_a_create(capsys: pytest.CaptureFixture[str]) -> None:
+    # like `pulumi preview`: offline there is no stack state, so every resource is a create
+    assert main(["plan", "--env", "dev"]) in (0, 1)
+    out = capsys.readouterr().out
+    assert "+ create (from no state)" in out
+    counts = [line for line in out.splitlines() if re.match(r"^  \+ +\d+  aws:", line)]
+    assert counts and all(line.startswith("  + ") for line in counts)

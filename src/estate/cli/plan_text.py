@@ -47,14 +47,14 @@ def _tier_summary(plan: Plan, tier: PlanNode) -> list[str]:
     retained = sum(plan.options_of(n.resource).retain_on_delete for n in custom)
     head += f", {protected} protected, {retained} retained on delete" if marked else ""
     out = [head + _markers(plan, tier)]
-    out += [f"    {n:>4}  {typ}" for typ, n in sorted(counts.items())]
+    out += [f"  + {n:>4}  {typ}" for typ, n in sorted(counts.items())]
     out += [f"    {n.resource.name}{_markers(plan, n)}" for n in marked]
     return out
 
 
 def _detail(plan: Plan, node: PlanNode, depth: int) -> list[str]:
     r, pad = node.resource, "  " * depth
-    out = [f"{pad}{r.name}  [{r.typ}]{_markers(plan, node)}"]
+    out = [f"{pad}{'+ ' if r.custom else ''}{r.name}  [{r.typ}]{_markers(plan, node)}"]
     if r.custom:
         out += input_lines(r.inputs, depth=depth + 2) if r.inputs else [f"{pad}    (no inputs)"]
     for child in node.children:
@@ -88,6 +88,8 @@ def as_text(plan: Plan, detail: bool = False) -> str:
         f"sized from {totals.sites:,} sites: {totals.channels:,} concurrent calls -> SBC {sizes.sbc.per_az}/AZ, "
         f"call control {sizes.call_control.per_az}/AZ over {sizes.sbc.az_count} AZs; "
         f"{totals.video_tb_per_day:,.2f} TB/day footage, {totals.ingest_retained_tb:,.1f} TB in ingest",
+        # pulumi preview's marks; offline there is no stack state, so every resource is a create
+        "+ create (from no state)   [protected] pulumi refuses to delete it   [retained] destroy leaves it in AWS",
         "",
     ]
     if detail:
