@@ -13,6 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from estate.cloud.buckets import private_bucket_baseline
 from estate.cloud.evidence_policies import (
     EVERYONE,
     cloudtrail_key_statements,
@@ -192,17 +193,7 @@ class EvidenceStore(pulumi.ComponentResource):
         bucket = aws.s3.Bucket(name, bucket=self._bucket_name(label),
                                object_lock_enabled=object_lock, force_destroy=False, opts=opts)
         side = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self))
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-versioning", bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=side)
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
-            ignore_public_acls=True, restrict_public_buckets=True, opts=side)
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership", bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=side)
-        return bucket, versioning
+        return bucket, private_bucket_baseline(name, bucket, side)
 
     def _encrypt(self, bucket: aws.s3.Bucket, label: str, key: aws.kms.Key | None,
                  opts: pulumi.ResourceOptions | None = None) -> None:

@@ -26,6 +26,7 @@ import estate
 import estate.contact
 import estate.contact.wfm
 import estate.contact.wfm_lambda
+from estate.cloud.buckets import private_bucket_baseline
 from estate.cloud.evidence_policies import document, encryption_if_stated, key_policy, tls_only
 from estate.cloud.promotion import LOG_RETENTION_DAYS, service_trust
 from estate.contact.wfm_lambda import DEFAULT_PREFIX
@@ -150,15 +151,7 @@ class WfmFeed(pulumi.ComponentResource):
     def _bucket(self, name: str, bucket_name: str, key: aws.kms.Key) -> aws.s3.Bucket:
         child = pulumi.ResourceOptions(parent=self)
         bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name, force_destroy=False, opts=child)
-        aws.s3.BucketVersioning(
-            f"{name}-bucket-versioning", bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"), opts=child)
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-bucket-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
-            ignore_public_acls=True, restrict_public_buckets=True, opts=child)
-        aws.s3.BucketOwnershipControls(
-            f"{name}-bucket-ownership", bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=child)
+        private_bucket_baseline(f"{name}-bucket", bucket, child)
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-bucket-encryption", bucket=bucket.id, opts=child,
             rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
