@@ -295,7 +295,7 @@ def _nornir(endpoints: list[Endpoint], credentials: Credentials, settings: Conne
 Progress = Callable[[int, int], None]  # (devices done, devices in all)
 
 
-class _Ticker:
+class Ticker:
     """Counts finished devices across Nornir's threads for a progress callback."""
 
     def __init__(self, total: int, progress: Progress | None) -> None:
@@ -311,7 +311,7 @@ class _Ticker:
 
 
 def _read_task(task: Any, credentials: Credentials, settings: ConnectSettings, host_keys: Any = None,
-               ticker: _Ticker | None = None) -> str:
+               ticker: Ticker | None = None) -> str:
     """Nornir task: connect (with retry), `show running-config`, disconnect."""
     endpoint: Endpoint = task.host.data["endpoint"]
     started = time.monotonic()
@@ -341,7 +341,7 @@ def fetch_running(
         return {}
     nornir = _nornir(chosen, credentials, settings)
     aggregated = nornir.run(task=_read_task, credentials=credentials, settings=settings,
-                            host_keys=preload_host_keys(settings), ticker=_Ticker(len(chosen), progress),
+                            host_keys=preload_host_keys(settings), ticker=Ticker(len(chosen), progress),
                             on_failed=True)
     results: dict[str, FetchResult] = {}
     for name, multi in aggregated.items():

@@ -35,7 +35,7 @@ from estate.change.device_push import (
     PushSettings,
     push_device,
 )
-from estate.change.fetch import Credentials, _Ticker, preload_host_keys
+from estate.change.fetch import Credentials, Ticker, preload_host_keys
 from estate.change.lock import EnvironmentLock, LockOwner
 from estate.change.plans import PlannedDevice
 from estate.change.review import Target
@@ -146,7 +146,7 @@ def push_environment(rollout: Rollout, targets: Sequence[Target], *, interrupt: 
         interrupt.attach(record)
         try:
             shared = _Shared(record, preload_host_keys(rollout.settings.connect), interrupt,
-                             _Ticker(len(targets), progress))
+                             Ticker(len(targets), progress))
             run = _run(rollout, targets, shared, lock.taken_over, command)
         finally:
             interrupt.attach(None)
@@ -163,7 +163,7 @@ class _Shared:
     record: RunRecord
     host_keys: Any
     interrupt: Interrupt
-    ticker: _Ticker = field(default_factory=lambda: _Ticker(0, None))
+    ticker: Ticker = field(default_factory=lambda: Ticker(0, None))
     wlc_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
