@@ -14,15 +14,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from estate.build.device_model import Role
+from estate.build.render import render_environment
+from estate.build.validate import load_inventory
 from estate.change.compliance import compliance_environment
 from estate.change.review import Selection
 from estate.change.risk import RiskSettings
-from estate.device_model import Role
 from estate.lab.brownfield import brownfield_config
 from estate.paths import DEFAULT_INVENTORY
-from estate.render import render_environment
 from estate.secrets import SECRET_NAMES, resolve
-from estate.validate import load_inventory
 
 TARGET_S = 10.0
 DRIFT_EVERY = 20

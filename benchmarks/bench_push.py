@@ -26,18 +26,18 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
+from estate.build.device_model import Role
+from estate.build.render import render_environment
+from estate.build.validate import load_inventory
 from estate.change.device_push import Outcome, PushSettings
 from estate.change.fetch import ConnectSettings, Endpoint, credentials_from_env, fetch_running, netmiko_params
 from estate.change.review import Selection, Target, endpoints_for, targets_from
 from estate.change.rollout import Rollout, WindowGate, push_environment
 from estate.change.runs import RECORD
-from estate.device_model import Role
 from estate.lab import Faults, LabDeviceSpec, lab_down, lab_up
 from estate.lab.from_inventory import lab_device_specs
 from estate.paths import DEFAULT_INVENTORY
-from estate.render import render_environment
 from estate.secrets import ENV_PREFIX, SECRET_NAMES, resolve
-from estate.validate import load_inventory
 
 ENV = "prod"
 SITES = ["MPS-0001", "MPS-0002"]

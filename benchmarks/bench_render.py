@@ -53,11 +53,11 @@ def nornir_baseline(shared_env: bool) -> tuple[float, float, float, dict[str, st
     from nornir.plugins.runners import ThreadedRunner
     from nornir_jinja2.plugins.tasks import template_file
 
-    from estate.device_model import Role, build_site
+    from estate.build.device_model import Role, build_site
+    from estate.build.render import ENTRY_TEMPLATES, WLC_SITE_FILE, Renderer, _filters
+    from estate.build.render_context import env_views, switch_contexts, wlc_global_context, wlc_site_context
+    from estate.build.validate import load_inventory
     from estate.paths import DEFAULT_INVENTORY, TEMPLATES_DIR
-    from estate.render import ENTRY_TEMPLATES, WLC_SITE_FILE, Renderer, _filters
-    from estate.render_context import env_views, switch_contexts, wlc_global_context, wlc_site_context
-    from estate.validate import load_inventory
 
     inventory = load_inventory(DEFAULT_INVENTORY)
     environment = Renderer().environment  # the same strict environment and filters
@@ -100,9 +100,9 @@ def nornir_baseline(shared_env: bool) -> tuple[float, float, float, dict[str, st
 
 def estate_in_process() -> float:
     """What the Nornir side does, done by estate: models, contexts, render (no validate, no write)."""
+    from estate.build.render import render_environment
+    from estate.build.validate import load_inventory
     from estate.paths import DEFAULT_INVENTORY
-    from estate.render import render_environment
-    from estate.validate import load_inventory
 
     inventory = load_inventory(DEFAULT_INVENTORY)
     started = time.perf_counter()

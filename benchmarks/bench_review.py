@@ -21,16 +21,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from estate.build.device_model import Role
+from estate.build.render import render_environment
+from estate.build.validate import load_inventory
 from estate.change.fetch import ConnectSettings, Endpoint, credentials_from_env, fetch_running
 from estate.change.review import Selection, review_environment, review_targets, targets_from
 from estate.change.risk import RiskSettings
-from estate.device_model import Role
 from estate.lab import LabDeviceSpec, lab_down, lab_up
 from estate.lab.brownfield import brownfield_config
 from estate.paths import DEFAULT_INVENTORY
-from estate.render import render_environment
 from estate.secrets import ENV_PREFIX, SECRET_NAMES, resolve
-from estate.validate import load_inventory
 
 DEVICES = 500
 SEQUENTIAL = 50

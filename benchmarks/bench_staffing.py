@@ -54,10 +54,10 @@ def textbook_agents(traffic: float, handle: float, target: float, answer: float)
 
 
 def search_times() -> tuple[float, float, int]:
+    from estate.build.validate import load_inventory
     from estate.contact.erlang import agents_for
     from estate.contact.load import load_contact_centre
     from estate.paths import DEFAULT_INVENTORY
-    from estate.validate import load_inventory
 
     data = load_contact_centre(load_inventory(DEFAULT_INVENTORY))
     model, seconds = data.model, data.forecast.interval_minutes * 60

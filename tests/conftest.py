@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from estate.build.validate import load_inventory
 from estate.inventory.inventory import Inventory
-from estate.validate import load_inventory
 from tests.fixtures import FIXTURE_INVENTORY, FIXTURE_PROJECT
 from tests.stack_types import BACKED, PLAIN
 

@@ -17,12 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from estate.device_model import SiteModel, build_site
+from estate.build.device_model import SiteModel, build_site
+from estate.build.validate import load_inventory, project_of
 from estate.files import atomic_write
 from estate.inventory.inventory import Inventory
 from estate.inventory.load import SITES_FILE
 from estate.inventory.models import DEFAULTABLE, Site
-from estate.validate import load_inventory, project_of
 
 MAX_NUMBER = 9999  # site ids have four digits
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from estate.build.validate import load_inventory
 from estate.change.connections import DeviceAccess, access_for
 from estate.cli.main import main
-from estate.validate import load_inventory
 from tests.golden import GOLDEN_ROOT, check_golden
 
 CASES = {

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from estate.capacity import (
+from estate.build.capacity import (
     CapacityError,
     CapacitySettings,
     Codec,

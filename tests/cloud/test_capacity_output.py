@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from estate.capacity import CapacitySettings, site_capacity
+from estate.build.capacity import CapacitySettings, site_capacity
+from estate.build.validate import load_inventory
 from estate.cli.main import main
 from estate.inventory.models import Site
-from estate.validate import load_inventory
 
 HEAVY = ["--gb-per-hour", "40", "--hours-per-camera", "4"]  # video no circuit of the sample drains
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from estate.device_model import Role
+from estate.build.device_model import Role
+from estate.build.render import render_environment
 from estate.inventory.inventory import Inventory
-from estate.render import render_environment
 from estate.secrets import ENV_PREFIX, SECRET_NAMES, resolve
 
 ENV = "dev"

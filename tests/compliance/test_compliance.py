@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from estate.build.render import render_environment
 from estate.change.compliance import OTHER, feature_map, top_level
 from estate.change.review import targets_from
 from estate.cli.main import main
 from estate.inventory.inventory import Inventory
-from estate.render import render_environment
 from tests.compliance.conftest import CLEAN, DRIFTED, ENV
 
 
@@ -35,7 +35,7 @@ def test_every_intended_line_has_its_partial(sample_inventory: Inventory) -> Non
     ("logging host 192.0.2.7", "logging"), ("clock timezone GMT 0 0", "services"),
 ])
 def test_lines_the_standard_lacks_find_their_feature(line: str, feature: str) -> None:
-    from estate.device_model import Role
+    from estate.build.device_model import Role
 
     assert feature_map(Role.ACCESS).feature_of(line) == feature
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from estate.build.validate import load_inventory
 from estate.contact.load import load_contact_centre
 from estate.contact.model import ContactCentreData
 from estate.inventory.inventory import Inventory
-from estate.validate import load_inventory
 from tests.contact.tier_setup import ENVIRONMENTS, Tier, declared_tier
 
 FIXTURE = Path(__file__).parent / "fixtures" / "inventory"

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from estate.build.device_model import build_site
+from estate.build.render import render_environment
+from estate.build.sitedocs import PATCH_COLUMNS, SiteDoc, site_docs
 from estate.cli.main import main
-from estate.device_model import build_site
 from estate.inventory.inventory import Inventory
-from estate.render import render_environment
-from estate.sitedocs import PATCH_COLUMNS, SiteDoc, site_docs
 from tests.golden import GOLDEN_ROOT, check_golden
 
 ENV = "dev"

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from estate.addressing import AddressingError, SiteAddressing, voice_slot
-from estate.device_model import build_site
+from estate.build.addressing import AddressingError, SiteAddressing, voice_slot
+from estate.build.device_model import build_site
+from estate.build.sizing import SizingError
 from estate.inventory.inventory import Inventory
 from estate.inventory.models import Environment, EstateFile, Site, VlanRole
-from estate.sizing import SizingError
 
 SUPERNET, VOICE_SUPERNET = IPv4Network("10.0.0.0/9"), IPv4Network("100.64.0.0/12")
 KINDS = ["headquarters", "police_station", "custody_suite", "patrol_base", "neighbourhood_office"]

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from estate.device_model import PORT_LAYOUTS, PortKind, Role, SiteModel, build_site
+from estate.build.device_model import PORT_LAYOUTS, PortKind, Role, SiteModel, build_site
+from estate.build.sizing import CoreSize, EdgeKind, plan_site
 from estate.inventory.inventory import Inventory
-from estate.sizing import CoreSize, EdgeKind, plan_site
 
 EDGE = {PortKind.AP, PortKind.BWV_DOCK, PortKind.PRINTER, PortKind.PHONE, PortKind.DESKTOP}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from estate.build.render import Artifact, render_environment
 from estate.inventory.inventory import Inventory
-from estate.render import Artifact, render_environment
 
 
 @pytest.fixture(scope="session")

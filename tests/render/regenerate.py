@@ -14,9 +14,9 @@ import shutil
 import sys
 from pathlib import Path
 
+from estate.build.render import Artifact, render_environment
+from estate.build.validate import load_inventory
 from estate.inventory.inventory import Inventory
-from estate.render import Artifact, render_environment
-from estate.validate import load_inventory
 from tests.fixtures import FIXTURE_INVENTORY
 
 CONFIGS = Path(__file__).resolve().parents[1] / "golden" / "configs"

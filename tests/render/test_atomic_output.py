@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from estate import render
+from estate.build import render
+from estate.build.render import MANIFEST, Scope, recover, render_environment, write_artifacts
 from estate.cli.main import main
 from estate.files import atomic_write
 from estate.inventory.inventory import Inventory
-from estate.render import MANIFEST, Scope, recover, render_environment, write_artifacts
 
 
 def tree(root: Path) -> dict[str, tuple[bytes, int]]:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from estate.build.render import Artifact
 from estate.inventory.inventory import Inventory
-from estate.render import Artifact
 from tests.golden import check_golden
 from tests.render.regenerate import CONFIGS, GOLDEN_SITES, golden_artifacts
 

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jinja2 import nodes
 
+from estate.build.render import ENTRY_TEMPLATES, Renderer, RenderError, render_environment
 from estate.inventory.inventory import Inventory
 from estate.paths import TEMPLATES_DIR
-from estate.render import ENTRY_TEMPLATES, Renderer, RenderError, render_environment
 
 SITE = "MPS-0042"  # dev: one core switch, its WLC share, and the WLC global part
 NEUTRAL = "Zq7Neutral"

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from estate.render import Artifact, Scope, render_environment, write_artifacts
-from estate.validate import load_inventory
+from estate.build.render import Artifact, Scope, render_environment, write_artifacts
+from estate.build.validate import load_inventory
 from tests.fixtures import FIXTURE_INVENTORY
 
 SEEDS = range(6)

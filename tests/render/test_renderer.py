@@ -8,9 +8,9 @@ import jinja2
 import pytest
 from jinja2 import nodes
 
+from estate.build.render import ENTRY_TEMPLATES, Renderer, RenderError, _filters, ip_mask, render_environment, vlan_list
 from estate.inventory.inventory import Inventory
 from estate.paths import PROJECT_ROOT, TEMPLATES_DIR
-from estate.render import ENTRY_TEMPLATES, Renderer, RenderError, _filters, ip_mask, render_environment, vlan_list
 
 
 def _filters_used(environment: jinja2.Environment) -> set[str]:
@@ -37,7 +37,7 @@ def test_filters_are_registered_in_one_place_only() -> None:
         for path in (PROJECT_ROOT / "src").rglob("*.py")
         if ".filters[" in path.read_text(encoding="utf-8") or ".filters.update(" in path.read_text(encoding="utf-8")
     ]
-    assert offenders == ["src/estate/render.py"]
+    assert offenders == ["src/estate/build/render.py"]
 
 
 def test_every_entry_template_exists() -> None:

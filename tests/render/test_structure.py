@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from estate.device_model import PortKind, Role, SiteModel, build_site
+from estate.build.device_model import PortKind, Role, SiteModel, build_site
+from estate.build.render import Artifact
 from estate.inventory.inventory import Inventory
-from estate.render import Artifact
 from estate.secrets import SECRET_NAMES, placeholders_in
 
 SWITCH_ROLES = (Role.CORE, Role.ACCESS)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from estate.build.render import MANIFEST, Scope, render_environment, write_artifacts
 from estate.cli.main import main
 from estate.inventory.inventory import Inventory
-from estate.render import MANIFEST, Scope, render_environment, write_artifacts
 
 OLD = 1_000_000_000  # 2001: any rewrite would move the mtime off this
 

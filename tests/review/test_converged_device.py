@@ -9,10 +9,10 @@ import re
 
 import pytest
 
+from estate.build.render import render_environment
 from estate.change.diff import compute_diff
 from estate.change.review import Target, targets_from
 from estate.inventory.inventory import Inventory
-from estate.render import render_environment
 from estate.secrets import SECRET_NAMES, resolve
 
 ENV = "dev"

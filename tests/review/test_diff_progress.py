@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from estate.build.validate import load_inventory
 from estate.change import review as review_module
 from estate.change.review import Selection, review_environment
 from estate.change.risk import RiskSettings
-from estate.validate import load_inventory
 from tests.ticket.fixture import INVENTORY, running_folder
 
 

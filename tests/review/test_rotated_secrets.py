@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from estate.build.device_configs import device_configs
+from estate.build.render import render_environment
 from estate.change.diff import compute_diff
 from estate.change.review import approved_lines, comparable, load_plan, scoped_text, targets_from
 from estate.cli.main import main
-from estate.device_configs import device_configs
 from estate.inventory.inventory import Inventory
-from estate.render import render_environment
 from estate.secrets import ENV_PREFIX, MASK, SECRET_NAMES, SecretBook, from_environment, mask, resolve
 
 ENV = "dev"

@@ -10,13 +10,13 @@ from collections.abc import Callable
 
 import pytest
 
+from estate.build.device_model import Role
+from estate.build.render import render_environment
 from estate.change.diff import DiffError, compute_diff, surely_unchanged
 from estate.change.fetch import FetchResult
 from estate.change.review import Target, review_compared, scoped_running, scoped_text, targets_from
 from estate.change.risk import RiskSettings
-from estate.device_model import Role
 from estate.inventory.inventory import Inventory
-from estate.render import render_environment
 
 ENV = "dev"
 Estate = tuple[list[Target], dict[str, FetchResult], list[str]]

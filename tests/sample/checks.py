@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from estate.capacity import plan_capacity
+from estate.build.capacity import plan_capacity
+from estate.build.device_model import Role
+from estate.build.render import render_environment
+from estate.build.validate import load_inventory
 from estate.cli.main import main
 from estate.cloud.plan import run_plan
-from estate.device_model import Role
 from estate.paths import PROJECT_ROOT
-from estate.render import render_environment
-from estate.validate import load_inventory
 
 
 def csv_site_ids(root: Path) -> list[str]:

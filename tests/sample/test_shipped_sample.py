@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from estate.build.validate import load_inventory
 from estate.paths import DEFAULT_INVENTORY, PROJECT_ROOT
-from estate.validate import load_inventory
 from tests.sample import checks
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

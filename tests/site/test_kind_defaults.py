@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from estate.build.validate import load_inventory
 from estate.cli.main import main
 from estate.inventory.models import DEFAULTABLE
-from estate.validate import load_inventory
 from tests.golden import GOLDEN_ROOT, check_golden
 from tests.site.conftest import edit_estate, rows
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from estate.build.device_model import build_site
+from estate.build.validate import load_inventory
 from estate.cli.main import main
-from estate.device_model import build_site
-from estate.validate import load_inventory
 from tests.site.conftest import edit_estate, rows
 
 NAME = "Hounslow Police Station 777"

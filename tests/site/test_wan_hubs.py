@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from estate.build.validate import load_inventory
 from estate.cli.main import main
 from estate.problems import InventoryError
-from estate.validate import load_inventory
 from tests.site.conftest import rows, write_stack
 
 

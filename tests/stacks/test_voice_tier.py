@@ -10,8 +10,8 @@ from typing import Any
 import boto3
 import pytest
 
+from estate.build.device_model import build_site
 from estate.cloud.voice import TLS_POLICY, VOICE_CONNECTOR_RANGES, VOICE_CONNECTOR_SIPS
-from estate.device_model import build_site
 from estate.inventory.models import VlanRole
 from tests.stacks.conftest import DeployedStack
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from estate.render import render_environment
-from estate.validate import load_inventory
+from estate.build.render import render_environment
+from estate.build.validate import load_inventory
 
 INVENTORY = Path(__file__).parent / "fixtures" / "inventory"
 NTP = "ntp server 172.20.0.123\n"

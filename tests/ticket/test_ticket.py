@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from estate.build.validate import load_inventory
 from estate.change.plans import plan_document
 from estate.change.provenance import Provenance, inventory_provenance
 from estate.change.review import Review, Selection, review_environment
 from estate.change.risk import RiskSettings
 from estate.change.ticket import TicketContext, estate_facts, group_changes, ticket_markdown
 from estate.cli.main import main
-from estate.validate import load_inventory
 from tests.golden import GOLDEN_ROOT, check_golden
 from tests.ticket.fixture import INVENTORY, running_folder
 

@@ -25,10 +25,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from estate.build.device_model import Role
+from estate.build.render import ENTRY_TEMPLATES
 from estate.change.review import DeviceReview, Review, Status
-from estate.device_model import Role
 from estate.paths import TEMPLATES_DIR
-from estate.render import ENTRY_TEMPLATES
 
 OTHER = "other"  # a line no partial's words lead to
 ENVIRONMENT_SITE = "(environment)"  # the WLC's environment-wide part belongs to no site

@@ -69,7 +69,7 @@ def access_for(inventory: Any, env: str, hostnames: Iterable[str]) -> dict[str, 
     """Access settings of each named device of `env`: the device model's management address
     and switch model, then the environment's defaults and the device's own entry of
     `access.yaml`. A name the environment does not hold is left out (the caller reports it)."""
-    from estate.device_model import Role, build_site, wlc_hostname
+    from estate.build.device_model import Role, build_site, wlc_hostname
 
     wanted = set(hostnames)
     derived: dict[str, DeviceAccess] = {}

@@ -395,9 +395,9 @@ class _Saved:
     def read(self) -> str:
         if not self.parts:
             return self.where.read_text(encoding="utf-8")
-        from estate.device_configs import device_configs
-        from estate.device_model import Role
-        from estate.render import Artifact
+        from estate.build.device_configs import device_configs
+        from estate.build.device_model import Role
+        from estate.build.render import Artifact
 
         artifacts = [Artifact(entry.get("env", ""), entry.get("site"), entry["device"], Role(entry["role"]),
                               entry.get("template", ""), entry["path"], path.read_text(encoding="utf-8"))
@@ -408,7 +408,7 @@ class _Saved:
 def _saved_configs(folder: Path) -> dict[str, list[_Saved]]:
     """hostname -> where it is saved. Files a render manifest lists as WLC parts are claimed by
     their WLC; a manifest that does not parse as a render's is just a file."""
-    wlc_roles = {"wlc_global", "wlc_site"}  # estate.device_model.Role values
+    wlc_roles = {"wlc_global", "wlc_site"}  # estate.build.device_model.Role values
     claimed: set[Path] = set()
     index: dict[str, list[_Saved]] = {}
     for manifest in sorted(folder.rglob("manifest.json")):

@@ -17,13 +17,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from estate.build.device_model import Role
+from estate.build.render import Artifact
 from estate.change.diff import DeviceDiff, DiffError, compute_diff, running_sha256, split_wlc, surely_unchanged
 from estate.change.fetch import FetchResult
 from estate.change.plans import PlanError, PlannedDevice, approved_lines, load_plan, plan_document, save_plan
 from estate.change.risk import Risk, RiskSettings, assess, uplink_interfaces
 from estate.change.windows import describe_next
-from estate.device_model import Role
-from estate.render import Artifact
 from estate.secrets import SecretBook, mask, mask_positions, placeholders_in
 
 # the plan's names, where callers have always found them
@@ -331,7 +331,7 @@ def read_running(selection: Selection, targets: Sequence[Target], endpoints: Map
 def prepare(inventory: Any, selection: Selection) -> tuple[list[Target], list[str]]:
     """Render the selection and return its targets and every site id of the environment (the
     WLC split needs them all, even when one site is reviewed)."""
-    from estate.render import render_environment
+    from estate.build.render import render_environment
 
     artifacts = render_environment(inventory, selection.env, selection.sites, devices=selection.devices)
     all_sites = [site.site_id for site in inventory.env_sites(selection.env, None)]

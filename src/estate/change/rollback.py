@@ -15,10 +15,10 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from estate.build.device_model import Role
 from estate.change.device_push import Outcome
 from estate.change.review import Target
 from estate.change.runs import RunInfo
-from estate.device_model import Role
 from estate.secrets import MASK
 
 RESTORABLE = {Outcome.APPLIED.value, Outcome.STATE_UNKNOWN.value}

@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from estate.build.device_model import Role
 from estate.change.connections import DeviceAccess
 from estate.change.device_push import (
     INTERRUPTED,
@@ -41,7 +42,6 @@ from estate.change.plans import PlannedDevice
 from estate.change.review import Target
 from estate.change.runs import RunRecord, new_run_id
 from estate.change.windows import ChangeWindow, current_time, next_window
-from estate.device_model import Role
 
 _ROLE_ORDER = {Role.ACCESS: 0, Role.CORE: 1, Role.WLC_SITE: 2, Role.WLC_GLOBAL: 3}
 

@@ -42,10 +42,10 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from estate.build.render import device_hostnames
     from estate.change.backup import write_backup
     from estate.change.connections import access_for
     from estate.change.fetch import ConnectSettings, FetchError, FetchResult, credentials_from_env, fetch_running
-    from estate.render import device_hostnames
     from estate.secrets import SecretBook, from_environment
 
     inventory = load(args)

@@ -16,7 +16,7 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
-from estate.capacity import CapacityReport, CapacitySettings, Codec, SiteCapacity, plan_capacity
+from estate.build.capacity import CapacityReport, CapacitySettings, Codec, SiteCapacity, plan_capacity
 from estate.cli.common import UserError, add_env, add_inventory, add_sites, float_in, int_in, load
 
 SETTING_FLAGS: dict[str, str] = {

@@ -35,7 +35,7 @@ def add_sites(parser: argparse.ArgumentParser) -> None:
 
 
 def load(args: argparse.Namespace) -> Inventory:
-    from estate.validate import load_inventory
+    from estate.build.validate import load_inventory
 
     root: Path = args.inventory
     if not root.is_dir():

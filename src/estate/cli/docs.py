@@ -27,7 +27,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from estate.sitedocs import site_docs, write_site_docs
+    from estate.build.sitedocs import site_docs, write_site_docs
 
     inventory = load(args)
     docs = site_docs(inventory, args.env, args.sites)

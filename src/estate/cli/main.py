@@ -16,12 +16,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from estate import __version__
+from estate.build.render import RenderError
 from estate.change.plans import PlanError
 from estate.cli.common import UserError
 from estate.inventory.inventory import UnknownEnvironmentError, UnknownSiteError
 from estate.lab.state import LabError
 from estate.problems import InventoryError
-from estate.render import RenderError
 from estate.secrets import MissingSecretError, SecretValueError
 
 SUBCOMMANDS = ("validate", "render", "lab", "review", "push", "rollback", "runs", "capacity", "staffing", "plan",

@@ -1,6 +1,6 @@
 """`estate render`: every device config of an environment (or of chosen sites/devices), written
 under `<out>/<env>/` with a manifest; nothing is written unless every device rendered, and the
-folder is swapped in whole (see `estate.render.write_artifacts`)."""
+folder is swapped in whole (see `estate.build.render.write_artifacts`)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from estate.device_model import Role
-    from estate.render import Renderer, Scope, device_hostnames, render_environment, write_artifacts
+    from estate.build.device_model import Role
+    from estate.build.render import Renderer, Scope, device_hostnames, render_environment, write_artifacts
 
     started = time.perf_counter()
     inventory = load(args)

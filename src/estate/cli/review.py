@@ -146,7 +146,7 @@ def check_devices(inventory: Any, env: str, sites: list[str] | None, devices: li
     matches): silently reviewing nothing would read as "no change needed"."""
     if not devices:
         return
-    from estate.device_model import build_site, wlc_hostname
+    from estate.build.device_model import build_site, wlc_hostname
 
     known = {wlc_hostname(inventory, env)}  # the WLC's name selects its global and site parts
     for site in inventory.env_sites(env, sites):

@@ -8,8 +8,8 @@ import argparse
 import sys
 from typing import Any
 
+from estate.build.device_model import SiteModel
 from estate.cli.common import UserError, add_inventory, int_in, unknown_names
-from estate.device_model import SiteModel
 
 COUNT_OPTIONS = ("phones", "desktops", "printers", "aps", "bwv_docks", "bwv_cameras")
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from estate.build.validate import load_inventory
 from estate.cloud.contact_flows import entry_flow
 from estate.cloud.settings import Evidence
 from estate.cloud.wfm_feed import WfmFeed, WfmFeedArgs, feed_outputs
@@ -30,7 +31,6 @@ from estate.contact.model import CONNECT_DAYS, DayHours
 from estate.contact.model import ContactCentre as Model
 from estate.contact.staffing import plan_staffing
 from estate.inventory.inventory import Inventory
-from estate.validate import load_inventory
 
 REGION = "eu-west-2"
 RECORDINGS_PREFIX = "connect/{env}/call-recordings"

@@ -11,7 +11,8 @@ from pathlib import Path
 import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
 
-from estate.capacity import plan_capacity
+from estate.build.capacity import plan_capacity
+from estate.build.validate import load_inventory
 from estate.cloud.connectivity import Connectivity, ConnectivityArgs, CrossAccountDx
 from estate.cloud.contact_centre import EvidenceTarget, declare_contact_centre
 from estate.cloud.evidence import EvidenceArgs, EvidenceStore
@@ -28,7 +29,6 @@ from estate.cloud.voice import VoiceArgs, VoiceTier
 from estate.contact.load import has_contact_centre
 from estate.inventory.inventory import Inventory
 from estate.paths import PROJECT_ROOT
-from estate.validate import load_inventory
 
 
 @dataclass(frozen=True)

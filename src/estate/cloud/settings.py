@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from estate.capacity import CapacitySettings, Codec
+from estate.build.capacity import CapacitySettings, Codec
 from estate.inventory.inventory import Inventory
 from estate.inventory.yaml_source import YamlDocument, YamlSyntaxError, parse_yaml
 

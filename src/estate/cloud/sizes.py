@@ -1,4 +1,4 @@
-"""What the cloud tiers are sized to, derived from `estate.capacity` over the inventory: the
+"""What the cloud tiers are sized to, derived from `estate.build.capacity` over the inventory: the
 stacks never hard-code a count that the inventory knows."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import math
 from dataclasses import dataclass
 from ipaddress import IPv4Network, collapse_addresses
 
-from estate.capacity import CapacityReport, plan_capacity
+from estate.build.capacity import CapacityReport, plan_capacity
+from estate.build.device_model import build_site
 from estate.cloud.settings import SettingsError
-from estate.device_model import build_site
 from estate.inventory.inventory import Inventory
 from estate.inventory.models import VlanRole
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from estate.capacity import erlang_b
+from estate.build.capacity import erlang_b
 
 
 class ErlangError(ValueError):

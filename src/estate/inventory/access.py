@@ -166,7 +166,7 @@ def access_problems(access: AccessFile | None, doc: YamlDocument | None, invento
 
 
 def _hostnames(inventory: Inventory, env: str) -> set[str]:
-    from estate.device_model import build_site, wlc_hostname
+    from estate.build.device_model import build_site, wlc_hostname
 
     names = {wlc_hostname(inventory, env)}
     for site in inventory.env_sites(env):

@@ -14,13 +14,13 @@ import secrets as token
 from collections.abc import Mapping
 from pathlib import Path
 
-from estate.device_configs import WLC_ROLES, device_configs
-from estate.device_model import build_site
+from estate.build.device_configs import WLC_ROLES, device_configs
+from estate.build.device_model import build_site
+from estate.build.render import render_environment
 from estate.files import write_private
 from estate.inventory.inventory import Inventory
 from estate.lab.brownfield import brownfield_config
 from estate.lab.state import DEFAULT_PORT, LabDeviceSpec, LabError, state_folder
-from estate.render import render_environment
 from estate.secrets import SECRET_NAMES, SecretBook, SecretValueError, check_value, from_environment, resolve
 
 SECRETS_JSON = "secrets.json"

@@ -29,17 +29,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
-from estate.device_model import Role, SiteModel, build_site, wlc_hostname
-from estate.files import PUBLIC_FILE, atomic_write
-from estate.inventory.inventory import Inventory
-from estate.paths import TEMPLATES_DIR
-from estate.render_context import (
+from estate.build.device_model import Role, SiteModel, build_site, wlc_hostname
+from estate.build.render_context import (
     EnvViews,
     env_views,
     switch_contexts,
     wlc_global_context,
     wlc_site_context,
 )
+from estate.files import PUBLIC_FILE, atomic_write
+from estate.inventory.inventory import Inventory
+from estate.paths import TEMPLATES_DIR
 
 if TYPE_CHECKING:
     import jinja2

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Any
 
-from estate.device_model import (
+from estate.build.device_model import (
     Port,
     PortChannel,
     Role,

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from ipaddress import IPv4Address
 
-from estate.addressing import SiteAddressing, VlanSubnet, address_site
+from estate.build.addressing import SiteAddressing, VlanSubnet, address_site
+from estate.build.sizing import CoreSize, EdgeKind, SitePlan, plan_site
 from estate.inventory.inventory import Inventory
 from estate.inventory.models import Site, SiteKind, Ssid, VlanRole
-from estate.sizing import CoreSize, EdgeKind, SitePlan, plan_site
 
 
 class Role(StrEnum):

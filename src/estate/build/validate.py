@@ -7,15 +7,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from estate.addressing import AddressingError
+from estate.build.addressing import AddressingError
+from estate.build.device_model import ModelError, build_site
+from estate.build.sizing import SizingError
 from estate.cloud.settings import NAMESPACE, PROJECT_FILE, SettingsError, load_stack_file
-from estate.device_model import ModelError, build_site
 from estate.inventory.access import AccessFile, access_problems
 from estate.inventory.checks import cross_check
 from estate.inventory.inventory import Inventory
 from estate.inventory.load import RawEstate, read_inventory
 from estate.problems import InventoryError, Problem, did_you_mean_id
-from estate.sizing import SizingError
 
 FIELD_OF_ERROR: dict[type[Exception], str] = {
     SizingError: "phones/desktops/printers/aps/bwv_docks",

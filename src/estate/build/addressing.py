@@ -17,8 +17,8 @@ import math
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
+from estate.build.sizing import SitePlan
 from estate.inventory.models import AddressingPolicy, EstateFile, Site, VlanRole
-from estate.sizing import SitePlan
 
 INFRA_PREFIX = 28
 MGMT_RESERVED = 16  # UPS, PDUs and out-of-band kit that lives on the management VLAN

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from estate.device_model import EDGE_KINDS, PortKind, SiteModel, Switch, build_site
+from estate.build.device_model import EDGE_KINDS, PortKind, SiteModel, Switch, build_site
+from estate.build.render import vlan_list
+from estate.build.render_context import SwitchVlans, build_globals, site_vlans
 from estate.files import PUBLIC_FILE, atomic_write
 from estate.inventory.inventory import Inventory
-from estate.render import vlan_list
-from estate.render_context import SwitchVlans, build_globals, site_vlans
 
 PATCH_COLUMNS = ("switch", "port", "kind", "connected", "mode", "access_vlan", "voice_vlan", "native_vlan",
                  "trunk_vlans", "poe_class", "patch_panel")

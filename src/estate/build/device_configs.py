@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from estate.device_model import Role
-from estate.render import Artifact
+from estate.build.device_model import Role
+from estate.build.render import Artifact
 
 WLC_ROLES = (Role.WLC_GLOBAL, Role.WLC_SITE)
 
