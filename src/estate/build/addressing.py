@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
 from estate.build.sizing import SitePlan
-from estate.inventory.models import AddressingPolicy, EstateFile, Site, VlanRole
+from estate.inventory.models import AddressingPolicy, EdgePort, EstateFile, Site, VlanRole
 
 INFRA_PREFIX = 28
 MGMT_RESERVED = 16  # UPS, PDUs and out-of-band kit that lives on the management VLAN
@@ -31,7 +31,7 @@ class AddressingError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class VlanSubnet:
-    role: VlanRole
+    role: str  # a VlanRole, or a role the plan adds
     vlan_id: int
     name: str
     network: IPv4Network
@@ -58,7 +58,7 @@ class SiteAddressing:
     def wan_peer(self) -> IPv4Address:
         return self.wan_network.network_address + 2
 
-    def subnet(self, role: VlanRole) -> VlanSubnet | None:
+    def subnet(self, role: str) -> VlanSubnet | None:
         for subnet in self.subnets:
             if subnet.role == role:
                 return subnet
@@ -101,19 +101,23 @@ def voice_slot(voice_supernet: IPv4Network, supernet: IPv4Network, block_prefix:
     return IPv4Network((int(voice_supernet.network_address) + site_number * size, slot_prefix))
 
 
-def hosts_needed(site: Site, plan: SitePlan, policy: AddressingPolicy, guest: bool) -> dict[VlanRole, int]:
-    needs = {
-        VlanRole.MANAGEMENT: plan.switches + MGMT_RESERVED,
-        VlanRole.DATA: site.desktops + site.printers,
-        VlanRole.VOICE: site.phones,
-    }
-    if site.aps:
-        needs[VlanRole.AP_MGMT] = site.aps
-        needs[VlanRole.WIFI_CORP] = site.aps * policy.wifi_clients_per_ap
-        if guest:
-            needs[VlanRole.GUEST] = site.aps * policy.guest_clients_per_ap
-    if site.bwv_docks:
-        needs[VlanRole.BWV] = site.bwv_docks + site.bwv_cameras
+def hosts_needed(site: Site, plan: SitePlan, estate: EstateFile) -> dict[str, int]:
+    """Addresses each VLAN the site carries needs, by role: the VLAN's `hosts` rule over the
+    site's counts. A VLAN is carried where its kind list allows and its rule gives more than 0;
+    management, voice and the phones' data VLAN are always carried (every site's LAN has them)."""
+    needs: dict[str, int] = {}
+    basics = {VlanRole.MANAGEMENT, VlanRole.VOICE}
+    for vlan in estate.vlans:
+        if vlan.site_kinds is not None and site.kind not in vlan.site_kinds:
+            continue
+        rule = vlan.hosts
+        hosts = math.ceil(
+            rule.phones * site.phones + rule.desktops * site.desktops + rule.printers * site.printers
+            + rule.aps * site.aps + rule.bwv_docks * site.bwv_docks + rule.bwv_cameras * site.bwv_cameras
+            + rule.switches * plan.switches
+        )
+        if hosts > 0 or vlan.role in basics or EdgePort.PHONE in vlan.ports:
+            needs[vlan.role] = hosts + rule.fixed
     return needs
 
 
@@ -125,16 +129,13 @@ def subnet_prefix(hosts: int, policy: AddressingPolicy) -> int:
 
 
 def address_site(
-    site: Site, plan: SitePlan, estate: EstateFile, supernet: IPv4Network, guest: bool,
+    site: Site, plan: SitePlan, estate: EstateFile, supernet: IPv4Network,
     *, voice_supernet: IPv4Network | None = None,
 ) -> SiteAddressing:
     policy = estate.addressing
     block = site_block(supernet, policy.site_block_prefix, site.number)
-    needs = hosts_needed(site, plan, policy, guest)
+    needs = hosts_needed(site, plan, estate)
     vlans = {v.role: v for v in estate.vlans if v.role in needs}
-    missing = [role for role in needs if role not in vlans]
-    if missing:
-        raise AddressingError(f"the VLAN plan has no VLAN for {', '.join(missing)}")
     order = sorted(needs, key=lambda role: (subnet_prefix(needs[role], policy), vlans[role].id))
     cursor = int(block.network_address)
     infra_start = int(block.broadcast_address) + 1 - 2 ** (32 - INFRA_PREFIX)

@@ -12,8 +12,9 @@ from ipaddress import IPv4Address
 
 from estate.build.addressing import SiteAddressing, VlanSubnet, address_site
 from estate.build.sizing import CoreSize, EdgeKind, SitePlan, plan_site
+from estate.build.wlc_pairs import choose_pair, pair_hostname
 from estate.inventory.inventory import Inventory
-from estate.inventory.models import Site, SiteKind, Ssid, VlanRole
+from estate.inventory.models import Site, SiteKind, Ssid, VlanRole, WlcUnit
 
 
 class Role(StrEnum):
@@ -106,10 +107,11 @@ class AccessPoint:
 
 @dataclass(frozen=True, slots=True)
 class WlcSite:
-    """The site's share of the central WLC: only objects named for this site."""
+    """The site's share of its WLC pair: only objects named for this site."""
 
     site_id: str
-    wlc_hostname: str
+    wlc_hostname: str  # the pair that serves the site (`build.wlc_pairs`)
+    backup: WlcUnit | None  # the pair its APs fail over to
     site_tag: str
     flex_profile: str
     policy_tag: str
@@ -118,7 +120,7 @@ class WlcSite:
     ap_name_regex: str
     native_vlan: VlanSubnet
     vlans: tuple[VlanSubnet, ...]  # the WiFi VLANs switched locally at the site
-    wlans: tuple[Ssid, ...]
+    wlans: tuple[Ssid, ...]  # local SSIDs, then the guest SSID where the site offers guest WiFi
     aps: tuple[AccessPoint, ...]
 
 
@@ -161,17 +163,20 @@ def switch_hostname(site_id: str, role: Role, index: int) -> str:
     return f"{site_id.lower()}-{'cs' if role is Role.CORE else 'as'}{max(index, 1):02d}"
 
 
-def wlc_hostname(inventory: Inventory, env: str) -> str:
-    return f"{inventory.estate.site_id_prefix.lower()}-{env}-wlc01"
+def wlc_hostnames(inventory: Inventory, env: str) -> tuple[str, ...]:
+    """Every WLC of the environment: its HA pairs, then its guest anchor."""
+    wireless = inventory.environment(env).wireless
+    units = [*wireless.pairs, *([wireless.guest_anchor] if wireless.guest_anchor else [])]
+    return tuple(pair_hostname(inventory, env, unit) for unit in units)
 
 
-def wlc_global(inventory: Inventory, env: str) -> WlcGlobal:
+def wlc_global(inventory: Inventory, env: str, unit: WlcUnit) -> WlcGlobal:
     estate = inventory.estate
     wlans = tuple(
-        WlanProfile(ssid, estate.vlan(ssid.vlan_role).name, f"PP-{ssid.name}")
+        WlanProfile(ssid, estate.vlan(ssid.vlan_role).name if ssid.vlan_role else "", f"PP-{ssid.name}")
         for ssid in sorted(estate.ssids, key=lambda s: s.wlan_id)
     )
-    return WlcGlobal(wlc_hostname(inventory, env), f"RT-{estate.site_id_prefix}", wlans)
+    return WlcGlobal(pair_hostname(inventory, env, unit), f"RT-{estate.site_id_prefix}", wlans)
 
 
 def ap_name(site_id: str, number: int) -> str:
@@ -199,7 +204,7 @@ def _build_site(inventory: Inventory, env: str, site: Site) -> SiteModel:
     guest = inventory.has_guest(site)
     plan = plan_site(site, estate.switching)
     environment = inventory.environment(env)
-    addressing = address_site(site, plan, estate, environment.supernet, guest,
+    addressing = address_site(site, plan, estate, environment.supernet,
                               voice_supernet=environment.voice_supernet)
     core_model = estate.models.core_small if plan.core is CoreSize.SMALL else estate.models.core_large
     core_layout, access_layout = layout(core_model), layout(estate.models.access)
@@ -326,13 +331,15 @@ def _wlc_site(
         return None
     wlans = tuple(
         ssid for ssid in inventory.estate.ssids
-        if addressing.subnet(ssid.vlan_role) is not None and (ssid.vlan_role is not VlanRole.GUEST or guest)
+        if (ssid.vlan_role is not None and addressing.subnet(ssid.vlan_role) is not None) or (ssid.guest and guest)
     )
     vlans = tuple(s for s in addressing.subnets if s.role in {w.vlan_role for w in wlans})
     sid = site.site_id
+    choice = choose_pair(sid, inventory.environment(env).wireless)
     return WlcSite(
         site_id=sid,
-        wlc_hostname=wlc_hostname(inventory, env),
+        wlc_hostname=pair_hostname(inventory, env, choice.primary),
+        backup=choice.backup,
         site_tag=f"ST-{sid}",
         flex_profile=f"FP-{sid}",
         policy_tag=f"PT-{sid}",

@@ -23,16 +23,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Any
 
-from estate.build.device_model import (
-    Port,
-    PortChannel,
-    Role,
-    SiteModel,
-    Switch,
-    WlcGlobal,
-    WlcSite,
-    wlc_global,
-)
+from estate.build.device_model import Port, PortChannel, Role, SiteModel, Switch
 from estate.inventory.inventory import Inventory
 from estate.inventory.models import VlanRole
 
@@ -83,15 +74,6 @@ class VoiceQos:
 class VlanView:
     id: int
     name: str
-
-
-@dataclass(frozen=True, slots=True)
-class WlanView:
-    name: str
-    wlan_id: int
-    security: str  # wpa3-enterprise | wpa2-enterprise | web-auth
-    vlan_name: str
-    policy_profile: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,30 +148,6 @@ class SwitchView:
     loopback: IPv4Interface | None  # core only
     wan_address: IPv4Interface | None  # core only, on the WAN port
     wan_peer: IPv4Address | None
-
-
-@dataclass(frozen=True, slots=True)
-class WlcGlobalView:
-    hostname: str
-    rf_tag: str
-    wlans: tuple[WlanView, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class WlcSiteView:
-    site_id: str
-    description: str
-    flex_profile: str
-    native_vlan_id: int
-    vlans: tuple[VlanView, ...]
-    site_tag: str
-    policy_tag: str
-    ap_profile: str
-    ap_filter: str
-    ap_filter_priority: int
-    ap_name_regex: str
-    rf_tag: str
-    wlans: tuple[WlanView, ...]
 
 
 def build_globals(inventory: Inventory, env: str) -> Globals:
@@ -298,44 +256,12 @@ def switch_contexts(views: EnvViews, model: SiteModel) -> list[tuple[Switch, dic
     ]
 
 
-def wlc_global_context(views: EnvViews) -> dict[str, Any]:
-    """The context of `c9800/wlc_global.j2`: `g` and `wlc`."""
-    return {"g": views.g, "wlc": views.wlc}
-
-
-def wlc_site_context(views: EnvViews, model: SiteModel, wlc: WlcSite) -> dict[str, Any]:
-    """The context of `c9800/wlc_site.j2`: `g`, `site` and `wlc` (only the site's objects)."""
-    by_ssid = {w.name: w for w in views.wlc.wlans}
-    view = WlcSiteView(
-        site_id=wlc.site_id,
-        description=f"{model.site.name}, {model.site.borough}",
-        flex_profile=wlc.flex_profile,
-        native_vlan_id=wlc.native_vlan.vlan_id,
-        vlans=tuple(VlanView(v.vlan_id, v.name) for v in wlc.vlans),
-        site_tag=wlc.site_tag,
-        policy_tag=wlc.policy_tag,
-        ap_profile=wlc.ap_profile,
-        ap_filter=wlc.ap_filter,
-        ap_filter_priority=model.site.number,
-        ap_name_regex=wlc.ap_name_regex,
-        rf_tag=views.wlc.rf_tag,
-        wlans=tuple(by_ssid[w.name] for w in wlc.wlans),
-    )
-    return {"g": views.g, "site": site_view(model), "wlc": view}
-
-
 @dataclass(frozen=True, slots=True)
 class EnvViews:
     """Built once per environment and shared by every device's context."""
 
     g: Globals
-    wlc: WlcGlobalView
 
 
 def env_views(inventory: Inventory, env: str) -> EnvViews:
-    model: WlcGlobal = wlc_global(inventory, env)
-    wlans = tuple(
-        WlanView(w.ssid.name, w.ssid.wlan_id, w.ssid.security, w.vlan_name, w.policy_profile)
-        for w in model.wlans
-    )
-    return EnvViews(build_globals(inventory, env), WlcGlobalView(model.hostname, model.rf_tag, wlans))
+    return EnvViews(build_globals(inventory, env))

@@ -52,7 +52,6 @@ SERVICE_OF_ROLE: Mapping[VlanRole, str] = {
     VlanRole.VOICE: "voice",
     VlanRole.WIFI_CORP: "WiFi",
     VlanRole.AP_MGMT: "WiFi",
-    VlanRole.GUEST: "guest WiFi",
     VlanRole.BWV: "BWV docks",
 }
 DEVICE_SERVICE = "device management"  # global lines: AAA, NTP, SNMP, logging, VTY

@@ -49,19 +49,57 @@ class Frozen(BaseModel):
 
 
 class VlanRole(StrEnum):
-    MANAGEMENT = "management"
+    """The roles the code gives a meaning to. Any other role (`[a-z][a-z0-9_]*`) is a VLAN the
+    plan adds: it is sized by its `hosts` rule and used by the ports and SSIDs that name it."""
+
+    MANAGEMENT = "management"  # the switches' SVIs and management addresses
     DATA = "data"
-    VOICE = "voice"
+    VOICE = "voice"  # the voice VLAN of phone ports, from the environment's voice_supernet
     WIFI_CORP = "wifi_corp"
     BWV = "bwv"
-    AP_MGMT = "ap_mgmt"
-    GUEST = "guest"
+    AP_MGMT = "ap_mgmt"  # the native VLAN of AP ports, where the APs join the WLC
+
+
+RoleName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")]
+
+
+class EdgePort(StrEnum):
+    """The user-facing port kinds a site's counts create (sites.csv columns)."""
+
+    PHONE = "phone"
+    DESKTOP = "desktop"
+    PRINTER = "printer"
+    BWV_DOCK = "bwv_dock"
+
+
+Weight = Annotated[float, Field(ge=0.0, le=1000.0)]
+
+
+class HostRule(Frozen):
+    """How many addresses a VLAN needs at a site: a weighted sum of the site's counts plus a fixed
+    number (growth from `addressing.growth` comes on top). A VLAN whose rule gives 0 at a site is
+    not carried there."""
+
+    phones: Weight = 0.0
+    desktops: Weight = 0.0
+    printers: Weight = 0.0
+    aps: Weight = 0.0
+    bwv_docks: Weight = 0.0
+    bwv_cameras: Weight = 0.0
+    switches: Weight = 0.0
+    fixed: Annotated[int, Field(ge=0, le=10_000)] = 0
 
 
 class VlanDef(Frozen):
-    role: VlanRole
+    role: RoleName
     id: VlanId
     name: VlanName
+    purpose: PlainText = ""
+    hosts: HostRule
+    # the site kinds that carry the VLAN (None: every kind)
+    site_kinds: list[Annotated[str, Field(pattern=r"^[a-z_]+$")]] | None = None
+    # the edge ports whose access VLAN this is (each port kind has at most one such VLAN)
+    ports: list[EdgePort] = []
 
 
 class NamedVlan(Frozen):
@@ -92,7 +130,8 @@ class Services(Frozen):
     tacacs_servers: list[NamedServer] = Field(min_length=1)
     radius_servers: list[NamedServer] = Field(min_length=1)
     snmp: Snmp
-    wlc_addresses: list[IPv4Address] = Field(min_length=1)
+    # where operators and the NMS manage devices from: VTY and SNMP access lists are built from these
+    management_prefixes: list[IPv4Network] = Field(min_length=1)
 
 
 class PortRange(Frozen):
@@ -116,16 +155,87 @@ class Voice(Frozen):
 class Ssid(Frozen):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
     security: Literal["wpa3-enterprise", "wpa2-enterprise", "web-auth"]
-    vlan_role: VlanRole
     wlan_id: Annotated[int, Field(ge=1, le=512)]
+    # locally switched at the site into this VLAN; a guest SSID has none: it is tunnelled to the
+    # guest anchor and never enters a site VLAN
+    vlan_role: RoleName | None = None
+    guest: bool = False
+
+    @model_validator(mode="after")
+    def _one_path(self) -> Ssid:
+        if self.guest and self.vlan_role is not None:
+            raise ValueError("a guest SSID is tunnelled to the guest anchor: it has no vlan_role")
+        if not self.guest and self.vlan_role is None:
+            raise ValueError("an SSID switched at the site needs a vlan_role")
+        return self
 
 
 class Models(Frozen):
     core_small: ModelName
     core_large: ModelName
     access: ModelName
-    wlc: ModelName
     ap: ModelName
+
+
+class SwitchModel(Frozen):
+    """Datasheet figures of a switch model: PoE budget with its shipped supply, and the most one
+    port delivers (PoE+ 30 W, UPOE 60 W, UPOE+ 90 W; 0 for no PoE)."""
+
+    poe_budget_w: Annotated[float, Field(ge=0.0, le=10_000.0)]
+    poe_port_max_w: Annotated[float, Field(ge=0.0, le=90.0)]
+
+
+class Poe(Frozen):
+    """What each powered device class draws at the switch (its class allocation), and the share
+    of every budget kept free."""
+
+    margin: Annotated[float, Field(ge=0.0, le=0.5)]
+    draw_w: dict[Literal["phone", "ap", "desktop", "printer", "bwv_dock"], Annotated[float, Field(ge=0.0, le=90.0)]]
+
+
+class WlcModel(Frozen):
+    max_aps: Annotated[int, Field(ge=1, le=100_000)]
+    max_clients: Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+MacAddress = Annotated[str, Field(pattern=r"^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$")]
+DeviceLabel = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,15}$")]
+
+
+class Wireless(Frozen):
+    """Controller capacity (datasheets) and how much of it the design may use."""
+
+    models: dict[ModelName, WlcModel] = Field(min_length=1)
+    headroom: Annotated[float, Field(ge=0.0, le=0.9)]  # share of each pair's limits kept free
+    # a pair must also carry the APs that fail over to it when another pair is lost
+    n_plus_one: bool
+    clients_per_ap: Annotated[int, Field(ge=1, le=500)]  # concurrent clients, every SSID together
+    mobility_group: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,31}$")]
+
+
+class WlcUnit(Frozen):
+    """One WLC HA pair (SSO: one config, one management address) or the guest anchor."""
+
+    name: DeviceLabel
+    address: IPv4Address
+    mobility_mac: MacAddress
+
+
+class GuestAnchor(WlcUnit):
+    vlan: NamedVlan  # the DMZ VLAN the anchor puts guests in
+
+
+class EnvWireless(Frozen):
+    model: ModelName
+    pairs: list[WlcUnit] = Field(min_length=1)
+    guest_anchor: GuestAnchor | None = None
+
+
+class Qos(Frozen):
+    # the priority queue may take at most this share of a site's circuit (Cisco's 33 % LLQ rule)
+    priority_max_share: Annotated[float, Field(gt=0.0, le=0.5)]
+    # the voice policer is the capacity model's voice rate rounded up to this step
+    priority_step_kbps: Annotated[int, Field(ge=8, le=10_000)]
 
 
 class Switching(Frozen):
@@ -138,8 +248,6 @@ class AddressingPolicy(Frozen):
     site_block_prefix: Annotated[int, Field(ge=16, le=24)]
     growth: Annotated[float, Field(ge=0.0, le=4.0)]
     min_prefix: Annotated[int, Field(ge=24, le=29)]
-    wifi_clients_per_ap: Annotated[int, Field(ge=1, le=200)]
-    guest_clients_per_ap: Annotated[int, Field(ge=1, le=200)]
 
 
 _WINDOW = re.compile(
@@ -197,6 +305,7 @@ class Environment(Frozen):
     # Every site's voice subnet comes from this one aggregate (slot = site number), so that a
     # firewall or security group admits all phones with one rule instead of one per site.
     voice_supernet: IPv4Network | None = None
+    wireless: EnvWireless
 
     @model_validator(mode="after")
     def _voice_apart(self) -> Environment:
@@ -219,6 +328,10 @@ class EstateFile(Frozen):
     voice: Voice
     ssids: list[Ssid]
     models: Models
+    switch_models: dict[ModelName, SwitchModel] = Field(min_length=1)
+    poe: Poe
+    wireless: Wireless
+    qos: Qos
     switching: Switching
     addressing: AddressingPolicy
     site_kinds: dict[KindName, SiteKind] = Field(min_length=1)
@@ -237,11 +350,18 @@ class EstateFile(Frozen):
                                      f"{clash[0]} of environment {other_name}")
         return self
 
-    def vlan(self, role: VlanRole) -> VlanDef:
+    def vlan(self, role: str) -> VlanDef:
         for vlan in self.vlans:
             if vlan.role == role:
                 return vlan
         raise KeyError(role)
+
+    def port_vlan(self, port: EdgePort) -> VlanDef | None:
+        """The VLAN whose `ports` name this port kind (the checks allow at most one)."""
+        for vlan in self.vlans:
+            if port in vlan.ports:
+                return vlan
+        return None
 
 
 class Site(Frozen):
