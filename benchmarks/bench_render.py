@@ -54,9 +54,10 @@ def nornir_baseline(shared_env: bool) -> tuple[float, float, float, dict[str, st
     from nornir_jinja2.plugins.tasks import template_file
 
     from estate.build.device_model import Role, build_site
-    from estate.build.render import ENTRY_TEMPLATES, WLC_SITE_FILE, Renderer, _filters
-    from estate.build.render_context import env_views, switch_contexts, wlc_global_context, wlc_site_context
+    from estate.build.render import ENTRY_TEMPLATES, WLC_FOLDER, WLC_SITE_FILE, Renderer, _filters
+    from estate.build.render_context import env_views, switch_contexts
     from estate.build.validate import load_inventory
+    from estate.build.wlc_context import wlc_env_views, wlc_global_contexts, wlc_site_context
     from estate.paths import DEFAULT_INVENTORY, TEMPLATES_DIR
 
     inventory = load_inventory(DEFAULT_INVENTORY)
@@ -64,13 +65,15 @@ def nornir_baseline(shared_env: bool) -> tuple[float, float, float, dict[str, st
 
     started = time.perf_counter()
     views = env_views(inventory, ENV)
+    wlcs = wlc_env_views(inventory, ENV)
     hosts = Hosts()
 
     def add(name: str, role: Role, relpath: str, context: dict[str, Any]) -> None:
         data = {"template": ENTRY_TEMPLATES[role], "relpath": relpath, "context": context}
         hosts[name] = Host(name=name, data=data)
 
-    add(views.wlc.hostname, Role.WLC_GLOBAL, f"{ENV}/wlc/{views.wlc.hostname}.cfg", wlc_global_context(views))
+    for wlc, context in wlc_global_contexts(views, wlcs):
+        add(wlc.hostname, Role.WLC_GLOBAL, f"{ENV}/{WLC_FOLDER}/{wlc.hostname}.cfg", context)
     for site in inventory.env_sites(ENV):
         model = build_site(inventory, ENV, site)
         sid = site.site_id
@@ -78,7 +81,7 @@ def nornir_baseline(shared_env: bool) -> tuple[float, float, float, dict[str, st
             add(switch.hostname, switch.role, f"{ENV}/{sid}/{switch.hostname}.cfg", context)
         if model.wlc is not None:
             add(f"{model.wlc.wlc_hostname}@{sid}", Role.WLC_SITE, f"{ENV}/{sid}/{WLC_SITE_FILE}",
-                wlc_site_context(views, model, model.wlc))
+                wlc_site_context(views, wlcs, model, model.wlc))
     nornir = Nornir(inventory=Inventory(hosts=hosts, groups=Groups(), defaults=Defaults()),
                     runner=ThreadedRunner(), config=Config())
     built = time.perf_counter()

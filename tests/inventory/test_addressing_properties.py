@@ -50,8 +50,9 @@ def estates(draw: st.DrawFn) -> list[Site]:
 
 
 def with_sites(base: Inventory, chosen: list[Site]) -> Inventory:
-    environments = {"prod": Environment(aws_account="333333333333", region="eu-west-2",
-                                       supernet=SUPERNET, sites="all", voice_supernet=VOICE_SUPERNET)}
+    environments = {"prod": Environment(aws_account="333333333333", region="eu-west-2", supernet=SUPERNET,
+                                       sites="all", voice_supernet=VOICE_SUPERNET,
+                                       wireless=base.estate.environments["prod"].wireless)}
     estate = base.estate.model_copy(update={"environments": environments})
     ordered = sorted(chosen, key=lambda s: s.site_id)
     return dataclasses.replace(base, estate=estate, sites={s.site_id: s for s in ordered})

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from estate.build.device_model import PortKind, Role, SiteModel, build_site
+from estate.build.device_model import EDGE_KINDS, PortKind, Role, SiteModel, build_site, wlc_hostnames
 from estate.build.render import Artifact
 from estate.inventory.inventory import Inventory
 from estate.secrets import SECRET_NAMES, placeholders_in
@@ -16,7 +16,7 @@ from estate.secrets import SECRET_NAMES, placeholders_in
 SWITCH_ROLES = (Role.CORE, Role.ACCESS)
 # interfaces a config has beyond the model's physical ports
 LOGICAL = re.compile(r"^(Port-channel\d+|Vlan\d+|Loopback0|GigabitEthernet0/0)$")
-SECRET_LINE = re.compile(r"(secret \d|key \d|server-key|auth sha|priv aes)")
+SECRET_LINE = re.compile(r"(secret \d|key \d+ \S|server-key|auth sha|priv aes)")  # `key 1` alone: an NTP key id
 
 
 def sections(text: str) -> dict[str, list[str]]:
@@ -62,10 +62,13 @@ def _access_vlans(config: dict[str, list[str]]) -> Iterator[int]:
                 yield from (int(v) for v in line.rsplit(" ", 1)[1].split(","))
 
 
-def test_the_whole_prod_estate_is_rendered(prod_artifacts: list[Artifact], models: dict[str, SiteModel]) -> None:
+def test_the_whole_prod_estate_is_rendered(
+    prod_artifacts: list[Artifact], models: dict[str, SiteModel], sample_inventory: Inventory
+) -> None:
     switches = sum(len(m.switches) for m in models.values())
     assert Counter(a.role for a in prod_artifacts) == {
-        Role.CORE: len(models), Role.ACCESS: switches - len(models), Role.WLC_GLOBAL: 1,
+        Role.CORE: len(models), Role.ACCESS: switches - len(models),
+        Role.WLC_GLOBAL: len(wlc_hostnames(sample_inventory, "prod")),
         Role.WLC_SITE: sum(m.wlc is not None for m in models.values()),
     }
     assert len({a.relpath for a in prod_artifacts}) == len(prod_artifacts)
@@ -148,3 +151,84 @@ def test_no_ip_address_is_used_twice_estate_wide(
     # per core: Loopback0, the WAN port and one SVI per site VLAN; per access switch: its mgmt SVI
     expected = sum(2 + len(m.addressing.subnets) + len(m.access) for m in models.values())
     assert len(seen) == expected
+
+
+USER_KINDS = EDGE_KINDS - {PortKind.AP}
+
+
+def _ports(models: dict[str, SiteModel], kinds: set[PortKind]) -> Iterator[tuple[str, str, PortKind]]:
+    for model in models.values():
+        for switch in model.switches:
+            for port in switch.ports:
+                if port.kind in kinds:
+                    yield switch.hostname, port.name, port.kind
+
+
+def test_every_user_port_runs_closed_nac_with_protection(
+    models: dict[str, SiteModel], by_host: dict[str, dict[str, list[str]]]
+) -> None:
+    for host, name, kind in _ports(models, USER_KINDS):
+        children = by_host[host][f"interface {name}"]
+        policy = next(c.rsplit(" ", 1)[1] for c in children if c.startswith("service-policy type control subscriber "))
+        assert f"policy-map type control subscriber {policy}" in by_host[host], f"{host} {name}"
+        for line in ("access-session closed", "access-session port-control auto", "mab", "dot1x pae authenticator",
+                     "spanning-tree portfast", "spanning-tree bpduguard enable", "ip verify source",
+                     "service-policy input USER-PORT-MARKING", "service-policy output EGRESS-QUEUING"):
+            assert line in children, f"{host} {name}: {line}"
+        mode = "multi-domain" if kind is PortKind.PHONE else ""
+        assert any(c.startswith(f"access-session host-mode {mode}") for c in children), f"{host} {name}"
+        assert any(c.startswith("ip dhcp snooping limit rate ") for c in children)
+        assert any(c.startswith("ip arp inspection limit rate ") for c in children)
+        assert any(c.startswith("device-tracking attach-policy ") for c in children)
+
+
+def test_ap_ports_are_mab_multi_host_trunks_trusted_for_arp(
+    models: dict[str, SiteModel], by_host: dict[str, dict[str, list[str]]]
+) -> None:
+    for host, name, _ in _ports(models, {PortKind.AP}):
+        children = by_host[host][f"interface {name}"]
+        for line in ("switchport mode trunk", "access-session host-mode multi-host", "mab", "ip arp inspection trust",
+                     "spanning-tree portfast trunk", "storm-control action trap"):
+            assert line in children, f"{host} {name}: {line}"
+        assert "dot1x pae authenticator" not in children
+        assert not any(c.startswith("ip dhcp snooping trust") for c in children)
+
+
+def test_every_switch_recovers_each_errdisable_cause_its_ports_raise(
+    by_host: dict[str, dict[str, list[str]]]
+) -> None:
+    raised_by = {"bpduguard": "spanning-tree bpduguard enable", "udld": "udld port aggressive",
+                 "dhcp-rate-limit": "ip dhcp snooping limit rate", "arp-inspection": "ip arp inspection limit rate"}
+    for host, config in by_host.items():
+        lines = {c for header, children in config.items() if header.startswith("interface ") for c in children}
+        for cause, line in raised_by.items():
+            if any(c.startswith(line) for c in lines):
+                assert f"errdisable recovery cause {cause}" in config, f"{host}: {cause}"
+
+
+def test_the_cores_wan_port_is_shaped_and_downlinks_root_guarded(
+    models: dict[str, SiteModel], by_host: dict[str, dict[str, list[str]]]
+) -> None:
+    for model in models.values():
+        core = by_host[model.core.hostname]
+        wan = next(p for p in model.core.ports if p.kind is PortKind.WAN)
+        assert "service-policy output WAN-EDGE-SHAPER" in core[f"interface {wan.name}"]
+        assert f"shape average {model.site.wan_mbps * 1_000_000}" in core["policy-map WAN-EDGE-SHAPER"]
+        for pc in model.core.port_channels:
+            assert "spanning-tree guard root" in core[f"interface Port-channel{pc.number}"]
+
+
+def test_no_guest_vlan_svi_or_acl_on_any_core(prod_artifacts: list[Artifact]) -> None:
+    for artifact in prod_artifacts:
+        if artifact.role is Role.CORE:
+            assert "GUEST" not in artifact.text, artifact.hostname
+
+
+def test_management_plane_is_locked_to_the_management_prefixes(by_host: dict[str, dict[str, list[str]]]) -> None:
+    for host, config in by_host.items():
+        for vty in ("line vty 0 4", "line vty 5 15"):
+            assert "access-class MGMT-VTY in vrf-also" in config[vty], host
+            assert "transport input ssh" in config[vty], host
+        assert config["ip access-list standard MGMT-VTY"][-1].endswith("deny any log"), host
+        assert "snmp-server group NMS-RO v3 priv access MGMT-SNMP" in config, host
+        assert "ntp authenticate" in config and "no ip http server" in config, host

@@ -100,7 +100,10 @@ def test_a_broken_inventory_leaves_the_output_untouched(
     out = tmp_path / "build"
     before = _rendered_once(out)
     estate_yaml = inventory_copy / "estate.yaml"
-    estate_yaml.write_text(estate_yaml.read_text().replace("{role: voice, id: 30", "{role: voice, id: 5000"))
+    text = estate_yaml.read_text()
+    broken = text.replace("- role: voice\n    id: 30\n", "- role: voice\n    id: 5000\n")
+    assert broken != text  # the fixture still has the line this test breaks
+    estate_yaml.write_text(broken)
     capsys.readouterr()
     assert main(["render", "--env", "dev", "--out", str(out), "--inventory", str(inventory_copy)]) == 2
     assert "5000" in capsys.readouterr().err

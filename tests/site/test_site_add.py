@@ -92,9 +92,12 @@ def test_refused_and_file_untouched(project: Path, capsys: pytest.CaptureFixture
 
 def test_kind_without_defaults_needs_the_counts(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = (project / "sites.csv").read_bytes()
-    assert add(project) == 2  # police_station in the test inventory has no defaults
-    assert "site kind police_station has no default for bwv_docks, bwv_cameras, wan_mbps, change_window: " \
-        "give --bwv-docks, --bwv-cameras, --wan-mbps, --change-window" in capsys.readouterr().err
+    # headquarters are sized one by one: the kind defaults only its docks, circuit and window
+    code = main(["site", "add", "--inventory", str(project), "--kind", "headquarters", "--name", NAME,
+                 "--borough", "Hounslow", "--wan-hub", rows(project)[0]["wan_hub"]])
+    assert code == 2
+    assert "site kind headquarters has no default for phones, desktops, printers, aps: " \
+        "give --phones, --desktops, --printers, --aps" in capsys.readouterr().err
     assert (project / "sites.csv").read_bytes() == before
 
 

@@ -214,3 +214,10 @@ def plan_capacity(
     sites = inventory.env_sites(env, only)
     per_site = [site_capacity(site, chosen) for site in sites]
     return CapacityReport(env, chosen, tuple(per_site), totals(sites, per_site, chosen))
+
+
+def priority_kbps(voice_kbps: float, step_kbps: int) -> int:
+    """The LLQ policer rate for a voice peak: the peak rounded up to the policer's step, at least
+    one step (a site without phones still needs a valid policer). The switch config and the
+    priority-share check both use this, so they cannot disagree."""
+    return max(1, math.ceil(round(voice_kbps, 6) / step_kbps)) * step_kbps

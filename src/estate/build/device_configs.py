@@ -1,4 +1,4 @@
-"""Each device's whole intended config from render artefacts: the one rule for joining the WLC's
+"""Each device's whole intended config from render artefacts: the one rule for joining a WLC's
 parts, shared by the lab (which serves whole devices) and `--running-from` (which reads a
 render folder as if it held running configs)."""
 
@@ -14,9 +14,9 @@ WLC_ROLES = (Role.WLC_GLOBAL, Role.WLC_SITE)
 
 
 def device_configs(artifacts: Iterable[Artifact]) -> dict[str, tuple[Artifact, str]]:
-    """Each device's whole intended config: a switch is one artefact; the WLC is its global part
-    followed by every site's share, without the parts' `end` lines (the first `end` would close
-    the config)."""
+    """Each device's whole intended config: a switch is one artefact; a WLC HA pair is its own
+    part followed by the share of every site assigned to it, without the parts' `end` lines
+    (the first `end` would close the config); the guest anchor is its own part alone."""
     parts: dict[str, list[Artifact]] = defaultdict(list)
     for artifact in artifacts:
         parts[artifact.hostname].append(artifact)

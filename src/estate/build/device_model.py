@@ -11,10 +11,11 @@ from enum import StrEnum
 from ipaddress import IPv4Address
 
 from estate.build.addressing import SiteAddressing, VlanSubnet, address_site
+from estate.build.poe import port_draw, port_max, usable_budget
 from estate.build.sizing import CoreSize, EdgeKind, SitePlan, plan_site
 from estate.build.wlc_pairs import choose_pair, pair_hostname
 from estate.inventory.inventory import Inventory
-from estate.inventory.models import Site, SiteKind, Ssid, VlanRole, WlcUnit
+from estate.inventory.models import EstateFile, Site, SiteKind, Ssid, VlanRole, WlcUnit
 
 
 class Role(StrEnum):
@@ -211,8 +212,9 @@ def _build_site(inventory: Inventory, env: str, site: Site) -> SiteModel:
     core_name = switch_hostname(site.site_id, Role.CORE, 0)
     access_names = [switch_hostname(site.site_id, Role.ACCESS, k) for k in range(1, plan.access_switches + 1)]
 
-    user_switches = ([core_name] if plan.core is CoreSize.SMALL else []) + access_names
-    edge_by_switch = _distribute(site, plan, user_switches)
+    user_switches = ([(core_name, core_layout, core_model)] if plan.core is CoreSize.SMALL else []) + [
+        (name, access_layout, estate.models.access) for name in access_names]
+    edge_by_switch = _distribute(site, plan, user_switches, estate)
 
     core_fabric = _core_fabric(core_layout, plan, access_names)
     core = _switch(hostname=core_name, role=Role.CORE, model=core_model, site=site, index=0,
@@ -236,30 +238,48 @@ def _build_site(inventory: Inventory, env: str, site: Site) -> SiteModel:
     )
 
 
-def _distribute(site: Site, plan: SitePlan, switches: list[str]) -> dict[str, list[Port]]:
-    """Deal the edge devices round-robin across the user switches, kind by kind, so every
-    switch carries a fair share of APs and phones and losing one switch never darkens a site.
-    The ports have no names yet: `_switch` lays them onto the model's edge ports in order."""
-    by_switch: dict[str, list[Port]] = {name: [] for name in switches}
+def _distribute(site: Site, plan: SitePlan, switches: list[tuple[str, PortLayout, str]],
+                estate: EstateFile) -> dict[str, list[Port]]:
+    """Deal the edge devices round-robin across the user switches (hostname, port layout,
+    model), kind by kind, so every switch carries a fair share of APs and phones and losing one
+    switch never darkens a site. A powered device skips a switch whose PoE budget it would
+    exceed (`build.poe`: usable budget, the model's per-port maximum) or whose edge ports are
+    full; when no switch has room, it goes where plain round-robin puts it (validation reports
+    the overdraw). The ports have no names yet: `_switch` lays them onto the edge ports in order."""
+    by_switch: dict[str, list[Port]] = {name: [] for name, _, _ in switches}
     labels = {
         EdgeKind.BWV_DOCK: "BWV dock {:02d}",
         EdgeKind.PRINTER: "Printer {:02d}",
         EdgeKind.PHONE: "Phone {:03d}",
         EdgeKind.DESKTOP: "Desktop {:03d}",
     }
+    lists = [by_switch[name] for name, _, _ in switches]
+    room = [len(port_layout.edge) for _, port_layout, _ in switches]
+    budget = [usable_budget(model, estate) if model in estate.switch_models else 0.0 for _, _, model in switches]
+    per_port = [port_max(model, estate) for _, _, model in switches]
+    used = [0.0] * len(switches)
+    count_of = len(lists)
     turn = 0
-    lists = [by_switch[name] for name in switches]
     for kind, count in plan.edge.items():
         port_kind = PortKind(kind.value)  # once per kind: this loop runs for every edge port
         label = labels.get(kind, "")
+        watts = port_draw(kind.value, estate)
         for number in range(1, count + 1):
             if kind is EdgeKind.AP:
                 name = ap_name(site.site_id, number)
                 port = Port("", port_kind, f"AP {name}", peer=name)
             else:
                 port = Port("", port_kind, label.format(number))
-            lists[turn % len(lists)].append(port)
-            turn += 1
+            chosen = turn % count_of
+            for step in range(count_of):
+                k = (turn + step) % count_of
+                if len(lists[k]) < room[k] and (
+                        watts == 0 or (watts <= per_port[k] and used[k] + watts <= budget[k])):
+                    chosen = k
+                    break
+            lists[chosen].append(port)
+            used[chosen] += watts
+            turn = chosen + 1
     return by_switch
 
 

@@ -17,12 +17,16 @@ class PoeError(ValueError):
 
 def port_draw(kind: str, estate: EstateFile) -> float:
     """Watts one port of this kind (`PortKind` value) is allocated; 0 for unpowered kinds."""
-    draws: dict[str, float] = dict(estate.poe.draw_w)
-    return draws.get(kind, 0.0)
+    return _draws(estate).get(kind, 0.0)
 
 
 def draw(kinds: Iterable[str], estate: EstateFile) -> float:
-    return sum(port_draw(kind, estate) for kind in kinds)
+    draws = _draws(estate)
+    return sum(draws.get(kind, 0.0) for kind in kinds)
+
+
+def _draws(estate: EstateFile) -> dict[str, float]:
+    return {str(kind): watts for kind, watts in estate.poe.draw_w.items()}
 
 
 def usable_budget(model: str, estate: EstateFile) -> float:

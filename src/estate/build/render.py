@@ -29,12 +29,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
-from estate.build.device_model import Role, SiteModel, build_site, wlc_hostname
-from estate.build.render_context import (
-    EnvViews,
-    env_views,
-    switch_contexts,
-    wlc_global_context,
+from estate.build.device_model import Role, SiteModel, build_site, wlc_hostnames
+from estate.build.render_context import EnvViews, env_views, switch_contexts
+from estate.build.wlc_context import (
+    WlcEnvViews,
+    pair_hostname_of,
+    wlc_env_views,
+    wlc_global_contexts,
     wlc_site_context,
 )
 from estate.files import PUBLIC_FILE, atomic_write
@@ -48,11 +49,13 @@ ENTRY_TEMPLATES: dict[Role, str] = {
     Role.CORE: "ios_xe/core.j2",
     Role.ACCESS: "ios_xe/access.j2",
     Role.WLC_SITE: "c9800/wlc_site.j2",
-    Role.WLC_GLOBAL: "c9800/wlc_global.j2",
+    Role.WLC_GLOBAL: "c9800/wlc_global.j2",  # each HA pair's own part, and the guest anchor
 }
 MANIFEST = "manifest.json"
 WRITE_THREADS = 4
 WLC_SITE_FILE = "wlc-site.cfg"
+WLC_SITE_BACKUP_FILE = "wlc-site-backup.cfg"  # the same share, on the site's backup pair
+WLC_FOLDER = "wlc"  # <env>/wlc/<hostname>.cfg: the WLCs' own parts (they belong to no site)
 
 
 class RenderError(Exception):
@@ -62,7 +65,7 @@ class RenderError(Exception):
 @dataclass(frozen=True, slots=True)
 class Artifact:
     env: str
-    site_id: str | None  # None for the environment-wide WLC part
+    site_id: str | None  # None for a WLC's own part (a pair's or the guest anchor's)
     hostname: str
     role: Role
     template: str
@@ -260,32 +263,59 @@ def render_environment(
     renderer: Renderer | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Artifact]:
-    """Every artefact of the environment (or of the named sites/devices), in a stable order."""
+    """Every artefact of the environment (or of the named sites/devices), in a stable order. For
+    named sites, the WLCs' own parts are those of the WLCs serving them (`serving_wlcs`)."""
     renderer = renderer or Renderer()
     chosen = inventory.env_sites(env, sites)
     views = env_views(inventory, env)
+    wlcs = wlc_env_views(inventory, env)
+    models = [build_site(inventory, env, site) for site in chosen]  # cached: built once per process
     artifacts: list[Artifact] = []
     wanted = set(devices) if devices else None
-    if wanted is None or wlc_hostname(inventory, env) in wanted:
-        artifacts.append(_wlc_global(views, env, renderer))
-    for number, site in enumerate(chosen, start=1):
-        model = build_site(inventory, env, site)
-        artifacts.extend(_site_artifacts(views, env, model, renderer, wanted))
+    own = wanted  # which WLCs' own parts to render
+    if sites is not None:
+        serving = serving_wlcs(wlcs, models)
+        own = serving if wanted is None else serving & wanted
+    artifacts.extend(_wlc_globals(views, wlcs, env, renderer, own))
+    for number, model in enumerate(models, start=1):
+        artifacts.extend(_site_artifacts(views, wlcs, env, model, renderer, wanted=wanted))
         if progress is not None:
             progress(number, len(chosen))
     return artifacts
 
 
-def _wlc_global(views: EnvViews, env: str, renderer: Renderer) -> Artifact:
-    hostname = views.wlc.hostname
+def serving_wlcs(wlcs: WlcEnvViews, models: Iterable[SiteModel]) -> set[str]:
+    """The WLCs a set of sites involves: the pairs serving them and their backup pairs, and the
+    guest anchor where one of them offers guest WiFi."""
+    names = set()
+    guest = False
+    for model in models:
+        if model.wlc is not None:
+            names.add(model.wlc.wlc_hostname)
+            if model.wlc.backup is not None:
+                names.add(pair_hostname_of(wlcs, model.wlc.backup))
+            guest = guest or any(ssid.guest for ssid in model.wlc.wlans)
+    if guest and wlcs.anchor is not None:
+        names.add(wlcs.anchor.hostname)
+    return names
+
+
+def _wlc_globals(
+    views: EnvViews, wlcs: WlcEnvViews, env: str, renderer: Renderer, wanted: set[str] | None,
+) -> Iterable[Artifact]:
+    """Each WLC's own part: every HA pair's (its sites' shares are rendered with the sites),
+    and the guest anchor's (its whole config)."""
     template = ENTRY_TEMPLATES[Role.WLC_GLOBAL]
-    context = wlc_global_context(views)
-    text = renderer.render(template, context, f"environment {env}, device {hostname}")
-    return Artifact(env, None, hostname, Role.WLC_GLOBAL, template, f"{env}/wlc/{hostname}.cfg", text)
+    for wlc, context in wlc_global_contexts(views, wlcs):
+        if wanted is not None and wlc.hostname not in wanted:
+            continue
+        text = renderer.render(template, context, f"environment {env}, device {wlc.hostname}")
+        yield Artifact(env, None, wlc.hostname, Role.WLC_GLOBAL, template,
+                       f"{env}/{WLC_FOLDER}/{wlc.hostname}.cfg", text)
 
 
 def _site_artifacts(
-    views: EnvViews, env: str, model: SiteModel, renderer: Renderer, wanted: set[str] | None,
+    views: EnvViews, wlcs: WlcEnvViews, env: str, model: SiteModel, renderer: Renderer, *, wanted: set[str] | None,
 ) -> Iterable[Artifact]:
     sid = model.site.site_id
     for switch, context in switch_contexts(views, model):
@@ -294,12 +324,22 @@ def _site_artifacts(
         template = ENTRY_TEMPLATES[switch.role]
         text = renderer.render(template, context, f"site {sid}, device {switch.hostname}")
         yield Artifact(env, sid, switch.hostname, switch.role, template, f"{env}/{sid}/{switch.hostname}.cfg", text)
-    if model.wlc is not None and (wanted is None or model.wlc.wlc_hostname in wanted):
-        template = ENTRY_TEMPLATES[Role.WLC_SITE]
-        context = wlc_site_context(views, model, model.wlc)
-        text = renderer.render(template, context, f"site {sid}, device {model.wlc.wlc_hostname}")
-        yield Artifact(env, sid, model.wlc.wlc_hostname, Role.WLC_SITE, template,
-                       f"{env}/{sid}/{WLC_SITE_FILE}", text)
+    if model.wlc is None:
+        return
+    # the share goes on the site's pair and on its backup pair: APs that fail over find their
+    # site's tags and profiles there (N+1), instead of joining with default tags and no WLANs
+    shares = [(model.wlc.wlc_hostname, WLC_SITE_FILE)]
+    if model.wlc.backup is not None:
+        shares.append((pair_hostname_of(wlcs, model.wlc.backup), WLC_SITE_BACKUP_FILE))
+    text = ""
+    template = ENTRY_TEMPLATES[Role.WLC_SITE]
+    for hostname, filename in shares:
+        if wanted is not None and hostname not in wanted:
+            continue
+        if not text:
+            context = wlc_site_context(views, wlcs, model, model.wlc)
+            text = renderer.render(template, context, f"site {sid}, device {hostname}")
+        yield Artifact(env, sid, hostname, Role.WLC_SITE, template, f"{env}/{sid}/{filename}", text)
 
 
 @dataclass(frozen=True)
@@ -319,9 +359,10 @@ class Scope:
 def device_hostnames(inventory: Inventory, env: str, sites: list[str] | None = None) -> set[str]:
     """Every device a render of the environment (or of the named sites) can produce: what an
     unknown `--device` is matched against."""
-    names = {wlc_hostname(inventory, env)}
-    for site in inventory.env_sites(env, sites):
-        names.update(switch.hostname for switch in build_site(inventory, env, site).switches)
+    models = [build_site(inventory, env, site) for site in inventory.env_sites(env, sites)]
+    names = set(wlc_hostnames(inventory, env)) if sites is None else serving_wlcs(wlc_env_views(inventory, env), models)
+    for model in models:
+        names.update(switch.hostname for switch in model.switches)
     return names
 
 

@@ -6,14 +6,20 @@ views once per device. Templates then only loop and print, which keeps them shor
 pydantic models and `ipaddress` arithmetic out of the render loop.
 
 Design decisions the configs carry (documented here once):
-- QoS: the access port is the trust boundary. User ports (phone, desktop, printer) run an
-  ingress MQC policy that marks SIP signalling CS3 and RTP media EF by the estate's SIP and
-  RTP ports and re-marks everything else to default, so a PC behind a phone cannot claim EF.
-  Uplinks, downlinks and the WAN port queue EF in the priority queue. No `auto qos`: it writes
-  dozens of generated lines that would make intended and running configs drift.
-- DHCP snooping and dynamic ARP inspection run on the client VLANs (data, voice, BWV, WiFi
-  client VLANs), never on management or AP management; uplinks and downlinks are trusted.
+- Port decisions (VLANs, NAC, protection, QoS) are `estate.build.ports` profiles, one per
+  (site, kind), shared by every port of the kind; a port view is its name, description,
+  channel and profile.
+- QoS: the access port is the trust boundary. User ports run an ingress MQC policy that marks
+  SIP signalling and RTP media only when they come from the site's voice subnet, and re-marks
+  everything else to default, so a PC behind a phone cannot claim EF. Every switched port
+  queues EF in the priority queue; the core's WAN port shapes to the circuit with the voice
+  rate of the capacity model as its policed priority class. No `auto qos`: it writes dozens of
+  generated lines that would make intended and running configs drift.
+- DHCP snooping and dynamic ARP inspection run on every site VLAN but management and AP
+  management (derived from the plan, not a role list); the fabric is trusted.
 - Trunks carry exactly the site's VLANs; the native VLAN is the estate's unused native VLAN.
+- Baseline partials (header, aaa, services, archive, users, logging, snmp, servers, banner,
+  lines, ntp, mgmt_acls) see only `g` and `mgmt` (MgmtView), so the C9800 includes them too.
 """
 
 from __future__ import annotations
@@ -23,15 +29,39 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Any
 
-from estate.build.device_model import Port, PortChannel, Role, SiteModel, Switch
+from estate.build.addressing import VlanSubnet
+from estate.build.device_model import Role, SiteModel, Switch
+from estate.build.ports import (
+    AP_POLICY,
+    CriticalTemplate,
+    PortProfile,
+    SiteProfiles,
+    UserPolicy,
+    WanQos,
+    site_profiles,
+)
 from estate.inventory.inventory import Inventory
 from estate.inventory.models import VlanRole
 
-CLIENT_VLAN_ROLES = (VlanRole.DATA, VlanRole.VOICE, VlanRole.BWV, VlanRole.WIFI_CORP, VlanRole.GUEST)
-GUEST_ACL = "GUEST-IN"
 TACACS_GROUP = "AAA-TACACS"
 RADIUS_GROUP = "AAA-RADIUS"
 MGMT_SVI_SOURCE = "Vlan{}"
+VTY_ACL = "MGMT-VTY"
+SNMP_ACL = "MGMT-SNMP"
+NTP_KEY_ID = 1
+RADIUS_PROBE_USER = "estate-radius-probe"
+# traps every IOS-XE device of the estate sends (switches add theirs in `switch_traps`)
+SNMP_TRAPS = (
+    "snmp authentication linkdown linkup coldstart warmstart",
+    "config",
+    "config-copy",
+    "entity",
+    "cpu threshold",
+    "syslog",
+)
+# and what only a switch has to say
+SWITCH_TRAPS = ("errdisable", "storm-control trap-rate 10", "power-ethernet police")
+ERRDISABLE_INTERVAL = 300
 LOOPBACK = "Loopback0"
 BANNER = (
     "AUTHORISED ACCESS ONLY",
@@ -99,6 +129,31 @@ class Globals:
     voice: VoiceQos
     parking: VlanView
     native: VlanView
+    # management plane (the baseline partials every IOS-XE device includes: switches and C9800)
+    mgmt_prefixes: tuple[str, ...]  # "network wildcard" entries of the standard ACLs below
+    vty_acl: str  # standard ACL on the VTY lines (and the login quiet-mode exemption)
+    snmp_acl: str  # standard ACL on the SNMPv3 group
+    ntp_key_id: int  # the key `ntp authentication-key` defines; its value is ${NTP_KEY}
+    snmp_traps: tuple[str, ...]  # `snmp-server enable traps <each>` (common to switch and C9800)
+    radius_probe_user: str  # `automate-tester` username: ISE rejects it, which proves it alive
+    switch_traps: tuple[str, ...]  # switches only (switch_snmp.j2)
+    errdisable_interval: int
+
+
+@dataclass(frozen=True, slots=True)
+class MgmtView:
+    """What the device-baseline partials (`ios_xe/partials/{header,aaa,services,archive,users,
+    logging,snmp,servers,banner,lines,ntp,mgmt_acls}.j2`) need besides `g`: switches and the
+    C9800 templates both include those partials with `g` and `mgmt` only."""
+
+    hostname: str
+    source_interface: str  # TACACS+, syslog, SNMP traps and NTP leave from here
+    location: str  # what `snmp-server location` says
+    is_router: bool  # `ip routing`
+
+
+def mgmt_view(hostname: str, source_interface: str, location: str, *, is_router: bool) -> MgmtView:
+    return MgmtView(hostname, source_interface, location, is_router)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,21 +169,41 @@ class SviView:
     description: str
     address: IPv4Interface
     helpers: bool  # relay DHCP to the estate's DHCP servers
-    acl_in: str | None = None  # the guest VLAN may reach DHCP, DNS and the internet only
 
 
 @dataclass(frozen=True, slots=True)
 class SwitchVlans:
-    """The VLAN ids a switch's port profiles use (None where the site has no such VLAN)."""
+    """Site-wide VLAN facts the switch-level templates print (the same on every switch)."""
 
     management: int
-    data: int
-    voice: int
-    bwv: int | None
-    ap_mgmt: int | None
-    site: tuple[int, ...]  # every site VLAN: what trunks to and from the core allow
-    ap_trunk: tuple[int, ...]  # AP management plus the WiFi VLANs switched at the site
+    voice: int | None  # the phones' voice VLAN (LLDP-MED network policy)
+    site: tuple[int, ...]  # every site VLAN, also what trunks to and from the core allow
     client: tuple[int, ...]  # DHCP snooping and ARP inspection
+    voice_source: str | None  # "network wildcard" of the site's voice subnet (QoS trust)
+
+
+@dataclass(frozen=True, slots=True)
+class PortView:
+    name: str
+    description: str
+    channel: int | None
+    profile: PortProfile
+
+
+@dataclass(frozen=True, slots=True)
+class PortChannelView:
+    number: int
+    description: str
+    profile: PortProfile
+
+
+@dataclass(frozen=True, slots=True)
+class NacView:
+    """The IBNS 2.0 objects a switch's ports use: critical templates and control policies."""
+
+    templates: tuple[CriticalTemplate, ...]
+    user_policies: tuple[UserPolicy, ...]
+    ap_policy: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,14 +215,18 @@ class SwitchView:
     source_interface: str
     vlan_db: tuple[VlanView, ...]  # the site's VLANs plus native and parking, by id
     vlans: SwitchVlans
-    ports: tuple[Port, ...]  # every physical port; `kind` is a PortKind (a str)
-    port_channels: tuple[PortChannel, ...]
+    ports: tuple[PortView, ...]  # every physical port, in the order IOS lists them
+    port_channels: tuple[PortChannelView, ...]
     svis: tuple[SviView, ...]
-    guest_acl: bool  # core of a site with a guest VLAN
+    nac: NacView | None  # None: no port of the switch runs NAC
+    device_tracking: str | None  # the device-tracking policy its user ports attach
+    user_marking: bool  # the site's user ports mark voice (ingress policy and its ACLs)
+    errdisable: tuple[str, ...]  # causes the site's ports can err-disable for
     default_gateway: IPv4Address | None  # access switches only
     loopback: IPv4Interface | None  # core only
     wan_address: IPv4Interface | None  # core only, on the WAN port
     wan_peer: IPv4Address | None
+    wan_qos: WanQos | None  # the shaper on the wan_facing port (core only, today)
 
 
 def build_globals(inventory: Inventory, env: str) -> Globals:
@@ -175,6 +254,14 @@ def build_globals(inventory: Inventory, env: str) -> Globals:
                        voice.sip_ports.tls, voice.dscp_media, voice.dscp_signalling),
         parking=VlanView(estate.parking_vlan.id, estate.parking_vlan.name),
         native=VlanView(estate.native_vlan.id, estate.native_vlan.name),
+        mgmt_prefixes=tuple(f"{net.network_address} {net.hostmask}" for net in services.management_prefixes),
+        vty_acl=VTY_ACL,
+        snmp_acl=SNMP_ACL,
+        ntp_key_id=NTP_KEY_ID,
+        snmp_traps=SNMP_TRAPS,
+        radius_probe_user=RADIUS_PROBE_USER,
+        switch_traps=SWITCH_TRAPS,
+        errdisable_interval=ERRDISABLE_INTERVAL,
     )
 
 
@@ -187,23 +274,23 @@ def site_view(model: SiteModel) -> SiteView:
     return SiteView(site.site_id, site.name, f"{site.site_id} {site.name}, {site.borough}")
 
 
-def site_vlans(model: SiteModel, glob: Globals) -> tuple[SwitchVlans, tuple[VlanView, ...]]:
-    """The VLAN ids the port profiles use, and the VLAN database: the same on every switch of
-    the site, so computed once per site."""
+def port_profiles(inventory: Inventory, model: SiteModel) -> SiteProfiles:
+    """The site's port profiles (shared by its switches and the site documentation)."""
+    wifi = tuple(v.vlan_id for v in model.wlc.vlans) if model.wlc is not None else ()
+    return site_profiles(model.site, model.addressing, inventory.estate, wifi)
+
+
+def site_vlans(model: SiteModel, glob: Globals, profiles: SiteProfiles) -> tuple[SwitchVlans, tuple[VlanView, ...]]:
+    """The site-wide VLAN facts and the VLAN database: the same on every switch of the site,
+    so computed once per site."""
     addressing = model.addressing
-    by_role = {s.role: s for s in addressing.subnets}
-    wifi_ids = tuple(v.vlan_id for v in model.wlc.vlans) if model.wlc is not None else ()
-    ap_mgmt = by_role.get(VlanRole.AP_MGMT)
-    bwv = by_role.get(VlanRole.BWV)
+    voice = addressing.subnet(VlanRole.VOICE)
     vlans = SwitchVlans(
-        management=by_role[VlanRole.MANAGEMENT].vlan_id,
-        data=by_role[VlanRole.DATA].vlan_id,
-        voice=by_role[VlanRole.VOICE].vlan_id,
-        bwv=bwv.vlan_id if bwv else None,
-        ap_mgmt=ap_mgmt.vlan_id if ap_mgmt else None,
+        management=_management(model).vlan_id,
+        voice=voice.vlan_id if voice else None,
         site=tuple(s.vlan_id for s in addressing.subnets),
-        ap_trunk=tuple(sorted({ap_mgmt.vlan_id, *wifi_ids})) if ap_mgmt else (),
-        client=tuple(s.vlan_id for s in addressing.subnets if s.role in CLIENT_VLAN_ROLES),
+        client=profiles.client_vlans,
+        voice_source=f"{voice.network.network_address} {voice.network.hostmask}" if voice else None,
     )
     vlan_db = tuple(sorted(
         [VlanView(s.vlan_id, s.name) for s in addressing.subnets] + [glob.native, glob.parking],
@@ -212,27 +299,67 @@ def site_vlans(model: SiteModel, glob: Globals) -> tuple[SwitchVlans, tuple[Vlan
     return vlans, vlan_db
 
 
-def switch_view(model: SiteModel, switch: Switch, vlans: SwitchVlans, vlan_db: tuple[VlanView, ...]) -> SwitchView:
+def _management(model: SiteModel) -> VlanSubnet:
+    mgmt = model.addressing.subnet(VlanRole.MANAGEMENT)
+    assert mgmt is not None  # the plan always carries management (inventory checks)
+    return mgmt
+
+
+def _ports(switch: Switch, profiles: SiteProfiles) -> tuple[PortView, ...]:
+    by_kind = profiles.by_kind
+    return tuple(PortView(p.name, p.description, p.channel, by_kind[p.kind]) for p in switch.ports)
+
+
+def _features(ports: tuple[PortView, ...], profiles: SiteProfiles) -> tuple[NacView | None, str | None]:
+    """The NAC objects and device-tracking policy the switch's own ports use (a C9500 core
+    with no user ports defines none)."""
+    used = {id(p.profile): p.profile for p in ports}.values()  # a handful of shared objects
+    policies = {p.nac.policy for p in used if p.nac is not None}
+    user = [profiles.user_policies[name] for name in sorted(policies) if name in profiles.user_policies]
+    nac = None
+    if policies:
+        wanted = {t for policy in user for t in policy.templates}
+        nac = NacView(tuple(t for t in profiles.templates if t.name in wanted), tuple(user),
+                      AP_POLICY if AP_POLICY in policies else None)
+    tracking = next((p.protection.device_tracking for p in used if p.protection.device_tracking), None)
+    return nac, tracking
+
+
+def _site_features(profiles: SiteProfiles) -> tuple[bool, tuple[str, ...]]:
+    """Site-wide: whether the site's user ports mark voice (the ACLs and policy every switch of
+    the site defines, so a port moved to any switch finds them), and the err-disable causes
+    any port of the site can raise (each recovered on every switch)."""
+    every = [*profiles.by_kind.values(), profiles.uplink_channel, profiles.downlink_channel]
+    marking = any(p.qos_in for p in every)
+    causes = sorted({str(c) for p in every for c in p.protection.errdisable})
+    return marking, tuple(causes)
+
+
+def switch_view(model: SiteModel, switch: Switch, vlans: SwitchVlans, vlan_db: tuple[VlanView, ...],
+                profiles: SiteProfiles) -> SwitchView:
     addressing = model.addressing
-    mgmt = addressing.subnets[0] if addressing.subnets[0].role is VlanRole.MANAGEMENT else next(
-        s for s in addressing.subnets if s.role is VlanRole.MANAGEMENT)
-    # the model's ports and port-channels are already plain frozen dataclasses: no copies
-    if switch.role is Role.CORE:
-        svis = tuple(
-            SviView(s.vlan_id, s.name, _gateway(s.network), s.role is not VlanRole.MANAGEMENT,
-                    GUEST_ACL if s.role is VlanRole.GUEST else None)
-            for s in addressing.subnets
-        )
+    mgmt = _management(model)
+    ports = _ports(switch, profiles)
+    nac, tracking = _features(ports, profiles)
+    marking, causes = _site_features(profiles)
+    is_core = switch.role is Role.CORE
+    channel = profiles.downlink_channel if is_core else profiles.uplink_channel
+    channels = tuple(PortChannelView(pc.number, pc.description, channel) for pc in switch.port_channels)
+    if is_core:
+        svis = tuple(SviView(s.vlan_id, s.name, _gateway(s.network), s.role != VlanRole.MANAGEMENT)
+                     for s in addressing.subnets)
+        wan = any(p.profile.wan_facing for p in ports)
         return SwitchView(
-            switch.hostname, switch.role.value, switch.model, True, LOOPBACK, vlan_db, vlans,
-            switch.ports, switch.port_channels, svis, any(s.acl_in for s in svis), None,
-            IPv4Interface((int(addressing.loopback), 32)), _iface(addressing.wan_local, addressing.wan_network),
-            addressing.wan_peer,
+            switch.hostname, switch.role.value, switch.model, True, LOOPBACK, vlan_db, vlans, ports, channels,
+            svis, nac, tracking, marking, causes, None, IPv4Interface((int(addressing.loopback), 32)),
+            _iface(addressing.wan_local, addressing.wan_network), addressing.wan_peer,
+            profiles.wan if wan else None,
         )
     svi = SviView(mgmt.vlan_id, mgmt.name, _iface(switch.mgmt_ip, mgmt.network), False)
     return SwitchView(
         switch.hostname, switch.role.value, switch.model, False, MGMT_SVI_SOURCE.format(mgmt.vlan_id),
-        vlan_db, vlans, switch.ports, switch.port_channels, (svi,), False, mgmt.gateway, None, None, None,
+        vlan_db, vlans, ports, channels, (svi,), nac, tracking, marking, causes, mgmt.gateway, None, None, None,
+        None,
     )
 
 
@@ -247,13 +374,16 @@ def _iface(address: IPv4Address, network: IPv4Network) -> IPv4Interface:
 
 def switch_contexts(views: EnvViews, model: SiteModel) -> list[tuple[Switch, dict[str, Any]]]:
     """The context of `ios_xe/core.j2` and `ios_xe/access.j2` for every switch of the site:
-    `g` (Globals), `site` (SiteView), `switch` (SwitchView)."""
+    `g` (Globals), `mgmt` (MgmtView), `site` (SiteView), `switch` (SwitchView)."""
     site = site_view(model)
-    vlans, vlan_db = site_vlans(model, views.g)
-    return [
-        (switch, {"g": views.g, "site": site, "switch": switch_view(model, switch, vlans, vlan_db)})
-        for switch in model.switches
-    ]
+    profiles = port_profiles(views.inventory, model)
+    vlans, vlan_db = site_vlans(model, views.g, profiles)
+    contexts = []
+    for switch in model.switches:
+        view = switch_view(model, switch, vlans, vlan_db, profiles)
+        mgmt = mgmt_view(view.hostname, view.source_interface, site.location, is_router=view.is_core)
+        contexts.append((switch, {"g": views.g, "mgmt": mgmt, "site": site, "switch": view}))
+    return contexts
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +391,8 @@ class EnvViews:
     """Built once per environment and shared by every device's context."""
 
     g: Globals
+    inventory: Inventory
 
 
 def env_views(inventory: Inventory, env: str) -> EnvViews:
-    return EnvViews(build_globals(inventory, env))
+    return EnvViews(build_globals(inventory, env), inventory)

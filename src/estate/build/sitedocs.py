@@ -2,7 +2,7 @@
 patch schedule, built from the device model, the same ports, VLANs and addresses the configs
 are rendered from, so the paper and the switch never disagree.
 
-The per-port VLANs come from `render_context.site_vlans` (what the interface templates use);
+The per-port VLANs come from the port profiles (`build.ports`, what the interface templates print);
 the patch-panel position has a column but no source yet: the inventory does not record it.
 """
 
@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from estate.build.device_model import EDGE_KINDS, PortKind, SiteModel, Switch, build_site
+from estate.build.ports import Mode, SiteProfiles
 from estate.build.render import vlan_list
-from estate.build.render_context import SwitchVlans, build_globals, site_vlans
+from estate.build.render_context import SwitchVlans, build_globals, port_profiles, site_vlans
 from estate.files import PUBLIC_FILE, atomic_write
 from estate.inventory.inventory import Inventory
 
@@ -66,32 +67,19 @@ class SiteDoc:
     patch_csv: str
 
 
-def patch_rows(model: SiteModel, vlans: SwitchVlans, native: int, parking: int) -> list[PatchRow]:
-    """Every physical port of every switch of the site, in the order IOS lists them."""
+def patch_rows(model: SiteModel, profiles: SiteProfiles) -> list[PatchRow]:
+    """Every physical port of every switch of the site, in the order IOS lists them, with the
+    VLANs of the port profile its config is rendered from."""
     rows = []
     for switch in model.switches:
         for port in switch.ports:
             kind = port.kind
-            access = voice = trunk_native = None
-            trunk: tuple[int, ...] = ()
-            mode = "access"
-            if kind is PortKind.PHONE:
-                access, voice = vlans.data, vlans.voice
-            elif kind in (PortKind.DESKTOP, PortKind.PRINTER):
-                access = vlans.data
-            elif kind is PortKind.BWV_DOCK:
-                access = vlans.bwv
-            elif kind is PortKind.AP:
-                mode, trunk_native, trunk = "trunk", vlans.ap_mgmt, vlans.ap_trunk
-            elif kind in (PortKind.UPLINK, PortKind.DOWNLINK):
-                mode, trunk_native, trunk = "trunk", native, vlans.site
-            elif kind is PortKind.WAN:
-                mode = "routed"
-            else:
-                mode, access = "shutdown", parking
+            profile = profiles.by_kind[kind]
+            trunk = profile.allowed_vlans if profile.mode == Mode.TRUNK else ()
             connected = "" if kind is PortKind.UNUSED else port.description
-            rows.append(PatchRow(switch.hostname, port.name, kind, connected, mode, access, voice, trunk_native,
-                                 trunk, POE_CLASS.get(kind)))
+            rows.append(PatchRow(switch.hostname, port.name, kind, connected, profile.mode.value,
+                                 profile.access_vlan, profile.voice_vlan, profile.native_vlan, trunk,
+                                 POE_CLASS.get(kind)))
     return rows
 
 
@@ -100,8 +88,9 @@ def site_docs(inventory: Inventory, env: str, sites: list[str] | None = None) ->
     docs = []
     for site in inventory.env_sites(env, sites):
         model = build_site(inventory, env, site)
-        vlans, _ = site_vlans(model, glob)
-        rows = patch_rows(model, vlans, glob.native.id, glob.parking.id)
+        profiles = port_profiles(inventory, model)
+        vlans, _ = site_vlans(model, glob, profiles)
+        rows = patch_rows(model, profiles)
         docs.append(SiteDoc(site.site_id, _markdown(inventory, env, model, vlans, rows), _csv(rows)))
     return docs
 
@@ -191,11 +180,14 @@ def _wireless(model: SiteModel, rows: list[PatchRow]) -> list[str]:
     if not aps or model.wlc is None:
         return ["## Access points", "", "None.", ""]
     wlc = model.wlc
-    ssids = ", ".join(f"{w.name} (VLAN {next(v.vlan_id for v in wlc.vlans if v.role is w.vlan_role)})"
-                      for w in wlc.wlans)
-    return ["## Access points", "", f"Joined to {wlc.wlc_hostname} (site tag {wlc.site_tag}, AP names match "
-            f"`{wlc.ap_name_regex}`); SSIDs switched locally: {ssids}.", "",
-            *_table(("AP", "switch", "port", "PoE class"), aps)]
+    vlan_ids = {v.role: v.vlan_id for v in wlc.vlans}
+    local = ", ".join(f"{w.name} (VLAN {vlan_ids[w.vlan_role]})" for w in wlc.wlans if w.vlan_role in vlan_ids)
+    anchored = ", ".join(w.name for w in wlc.wlans if w.guest)
+    backup = f", failing over to pair {wlc.backup.name}" if wlc.backup is not None else ""
+    text = (f"Joined to {wlc.wlc_hostname}{backup} (site tag {wlc.site_tag}, AP names match "
+            f"`{wlc.ap_name_regex}`); SSIDs switched locally: {local or 'none'}"
+            f"{f'; tunnelled to the guest anchor: {anchored}' if anchored else ''}.")
+    return ["## Access points", "", text, "", *_table(("AP", "switch", "port", "PoE class"), aps)]
 
 
 def _vlans_text(row: PatchRow) -> str:

@@ -1,6 +1,7 @@
 """Load and check the whole source of truth, including what only shows once derived: a site
-whose counts do not fit its switch ports, or whose VLANs do not fit its address block, and a
-site whose WAN hub no stack of its environments declares."""
+whose counts do not fit its switch ports, or whose VLANs do not fit its address block, the
+design rules over the derived sites (WLC pairs, PoE budgets, voice priority share:
+`build.design_checks`), and a site whose WAN hub no stack of its environments declares."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import json
 from pathlib import Path
 
 from estate.build.addressing import AddressingError
+from estate.build.design_checks import design_problems
 from estate.build.device_model import ModelError, build_site
 from estate.build.sizing import SizingError
 from estate.cloud.settings import NAMESPACE, PROJECT_FILE, SettingsError, load_stack_file
 from estate.inventory.access import AccessFile, access_problems
-from estate.inventory.checks import cross_check
+from estate.inventory.checks import blocks_build, cross_check
 from estate.inventory.inventory import Inventory
 from estate.inventory.load import RawEstate, read_inventory
 from estate.problems import InventoryError, Problem, did_you_mean_id
@@ -32,7 +34,9 @@ def load_inventory(root: Path, project_dir: Path | None = None) -> Inventory:
     problems = [*raw.problems, *cross_check(raw)]
     if raw.estate is not None:
         inventory = Inventory(root, raw.estate, dict(sorted(raw.sites.items())), raw.access or AccessFile())
-        problems += derived_problems(raw, inventory, {p.site for p in problems if p.site})
+        if not blocks_build(raw):
+            problems += derived_problems(raw, inventory, {p.site for p in problems if p.site})
+            problems += design_problems(raw, inventory, {p.site for p in problems if p.site})
         problems += access_problems(raw.access, raw.access_doc, inventory)
         project = project_dir if project_dir is not None else project_of(root)
         if project is not None:

@@ -69,7 +69,8 @@ def access_for(inventory: Any, env: str, hostnames: Iterable[str]) -> dict[str, 
     """Access settings of each named device of `env`: the device model's management address
     and switch model, then the environment's defaults and the device's own entry of
     `access.yaml`. A name the environment does not hold is left out (the caller reports it)."""
-    from estate.build.device_model import Role, build_site, wlc_hostname
+    from estate.build.device_model import Role, build_site
+    from estate.build.wlc_pairs import pair_hostname
 
     wanted = set(hostnames)
     derived: dict[str, DeviceAccess] = {}
@@ -79,11 +80,13 @@ def access_for(inventory: Any, env: str, hostnames: Iterable[str]) -> dict[str, 
                 derived[switch.hostname] = DeviceAccess(
                     switch.hostname, str(switch.mgmt_ip), DEFAULT_PORT, switch.site_id, switch.role.value,
                     platform=model_family(switch.model), software_train=DEFAULT_TRAIN)
-    wlc = wlc_hostname(inventory, env)
-    if wlc in wanted:
-        derived[wlc] = DeviceAccess(wlc, str(inventory.estate.services.wlc_addresses[0]), DEFAULT_PORT, None,
-                                    Role.WLC_GLOBAL.value, platform=model_family(inventory.estate.models.wlc),
-                                    software_train=DEFAULT_TRAIN)
+    wireless = inventory.environment(env).wireless
+    # each SSO pair and the guest anchor: one device, one management address
+    for unit in [*wireless.pairs, *([wireless.guest_anchor] if wireless.guest_anchor else [])]:
+        wlc = pair_hostname(inventory, env, unit)
+        if wlc in wanted:
+            derived[wlc] = DeviceAccess(wlc, str(unit.address), DEFAULT_PORT, None, Role.WLC_GLOBAL.value,
+                                        platform=model_family(wireless.model), software_train=DEFAULT_TRAIN)
     settings = getattr(inventory, "access", None)
     if settings is None:
         return derived

@@ -146,9 +146,9 @@ def check_devices(inventory: Any, env: str, sites: list[str] | None, devices: li
     matches): silently reviewing nothing would read as "no change needed"."""
     if not devices:
         return
-    from estate.build.device_model import build_site, wlc_hostname
+    from estate.build.device_model import build_site, wlc_hostnames
 
-    known = {wlc_hostname(inventory, env)}  # the WLC's name selects its global and site parts
+    known = set(wlc_hostnames(inventory, env))  # a pair's name selects its own part and its sites' shares
     for site in inventory.env_sites(env, sites):
         known.update(switch.hostname for switch in build_site(inventory, env, site).switches)
     where = f"sites {', '.join(sites)} of {env}" if sites else f"environment {env}"

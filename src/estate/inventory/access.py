@@ -166,9 +166,9 @@ def access_problems(access: AccessFile | None, doc: YamlDocument | None, invento
 
 
 def _hostnames(inventory: Inventory, env: str) -> set[str]:
-    from estate.build.device_model import build_site, wlc_hostname
+    from estate.build.device_model import build_site, wlc_hostnames
 
-    names = {wlc_hostname(inventory, env)}
+    names = set(wlc_hostnames(inventory, env))
     for site in inventory.env_sites(env):
         try:
             names.update(switch.hostname for switch in build_site(inventory, env, site).switches)

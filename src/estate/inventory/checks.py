@@ -9,15 +9,42 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from estate.inventory.load import ESTATE_FILE, SITES_FILE, RawEstate, SiteFacts
-from estate.inventory.models import NamedVlan, VlanDef, VlanRole
+from estate.inventory.models import EdgePort, NamedVlan, Site, VlanDef, VlanRole, WlcUnit
 from estate.inventory.partial import EnvParts, EstateParts
 from estate.problems import Problem, did_you_mean_id
 
-REQUIRED_ROLES = (VlanRole.MANAGEMENT, VlanRole.DATA, VlanRole.VOICE, VlanRole.AP_MGMT)
+# the roles the code gives a meaning to: switch SVIs, the phones' voice VLAN, the APs' native VLAN
+REQUIRED_ROLES = (VlanRole.MANAGEMENT, VlanRole.VOICE, VlanRole.AP_MGMT)
+# edge ports every site can have: each needs exactly one access VLAN (bwv_dock only where docks are)
+REQUIRED_PORTS = (EdgePort.PHONE, EdgePort.DESKTOP, EdgePort.PRINTER)
+# the site count behind each powered device class of `poe.draw_w`
+DEVICE_COUNTS = {"phone": "phones", "ap": "aps", "desktop": "desktops", "printer": "printers",
+                 "bwv_dock": "bwv_docks"}
 
 
 def cross_check(raw: RawEstate) -> list[Problem]:
-    return [*_vlan_plan(raw), *_ssids(raw), *_environments(raw), *_sites(raw)]
+    return [*_vlan_plan(raw), *_ssids(raw), *_switch_models(raw), *_wireless(raw), *_environments(raw),
+            *_sites(raw)]
+
+
+def blocks_build(raw: RawEstate) -> bool:
+    """Whether the estate lacks what building a site's devices relies on (a required VLAN role,
+    one access VLAN per edge port kind, the PoE figures of the switch models used), so the
+    derived checks must wait for it to be fixed."""
+    vlans, models, switch_models = raw.parts.vlans, raw.parts.models, raw.parts.switch_models
+    if vlans is None or models is None or switch_models is None:
+        return True
+    if any(model not in switch_models for model in (models.core_small, models.core_large, models.access)):
+        return True
+    roles = {v.role for v in vlans}
+    if any(role not in roles for role in REQUIRED_ROLES):
+        return True
+    return any(len(_claimants(vlans, port)) != 1 for port in REQUIRED_PORTS) or (
+        len(_claimants(vlans, EdgePort.BWV_DOCK)) > 1)
+
+
+def _claimants(vlans: list[VlanDef], port: EdgePort) -> list[int]:
+    return [index for index, vlan in enumerate(vlans) if port in vlan.ports]
 
 
 def _line(raw: RawEstate, *path: str | int) -> int | None:
@@ -58,6 +85,39 @@ def _vlan_plan(raw: RawEstate) -> Iterator[Problem]:
         if role not in roles:
             yield Problem(ESTATE_FILE, f"the VLAN plan has no {role} VLAN", line=_line(raw, "vlans"),
                           field="vlans", hint=f"add a VLAN with role: {role}")
+    yield from _port_vlans(raw, parts.vlans)
+    yield from _vlan_kinds(raw, parts.vlans, parts.kinds)
+
+
+def _vlan_kinds(raw: RawEstate, vlans: list[VlanDef], kinds: frozenset[str] | None) -> Iterator[Problem]:
+    if kinds is None:
+        return
+    for index, vlan in enumerate(vlans):
+        for position, kind in enumerate(vlan.site_kinds or []):
+            if kind not in kinds:
+                yield Problem(ESTATE_FILE, f"VLAN {vlan.name} is carried at site kind '{kind}', which is not known",
+                              line=_line(raw, "vlans", index, "site_kinds", position),
+                              field=f"vlans[{index}].site_kinds[{position}]",
+                              hint=f"one of: {', '.join(sorted(kinds))}{did_you_mean_id(kind, kinds)}")
+
+
+def _port_vlans(raw: RawEstate, vlans: list[VlanDef]) -> Iterator[Problem]:
+    """Every edge port kind is the `ports` of one VLAN: its access VLAN."""
+    docks = sum(site.bwv_docks for site in raw.sites.values())
+    for port in EdgePort:
+        claimants = _claimants(vlans, port)
+        if len(claimants) > 1:
+            first, *others = claimants
+            for index in others:
+                yield Problem(ESTATE_FILE, f"{port} ports are claimed by two VLANs: {vlans[first].name} "
+                              f"(vlans[{first}]) and {vlans[index].name} (vlans[{index}])",
+                              line=_line(raw, "vlans", index, "ports"), field=f"vlans[{index}].ports",
+                              hint=f"an edge port has one access VLAN: remove {port} from the ports of one of them")
+        elif not claimants and (port in REQUIRED_PORTS or docks):
+            why = f" ({docks} BWV docks in {SITES_FILE})" if port is EdgePort.BWV_DOCK else ""
+            yield Problem(ESTATE_FILE, f"no VLAN of the plan is the access VLAN of {port} ports{why}",
+                          line=_line(raw, "vlans"), field="vlans",
+                          hint=f"add {port} to the ports of the VLAN those devices belong in")
 
 
 def _ssids(raw: RawEstate) -> Iterator[Problem]:
@@ -67,7 +127,7 @@ def _ssids(raw: RawEstate) -> Iterator[Problem]:
     roles = None if parts.vlans is None else {v.role for v in parts.vlans}
     wlan_ids: set[int] = set()
     for index, ssid in enumerate(parts.ssids):
-        if roles is not None and ssid.vlan_role not in roles:
+        if roles is not None and ssid.vlan_role is not None and ssid.vlan_role not in roles:
             yield Problem(ESTATE_FILE, f"SSID {ssid.name} uses VLAN role {ssid.vlan_role}, which the plan lacks",
                           line=_line(raw, "ssids", index), field=f"ssids[{index}].vlan_role",
                           hint=f"add a VLAN with role: {ssid.vlan_role} to vlans, or map the SSID to a role it has")
@@ -76,6 +136,117 @@ def _ssids(raw: RawEstate) -> Iterator[Problem]:
                           line=_line(raw, "ssids", index), field=f"ssids[{index}].wlan_id",
                           hint="give every SSID its own wlan_id")
         wlan_ids.add(ssid.wlan_id)
+
+
+def _switch_models(raw: RawEstate) -> Iterator[Problem]:
+    """Every switch model the sites use has its PoE figures, and no powered device class draws
+    more than one port of those models delivers."""
+    parts = raw.parts
+    if parts.models is None or parts.switch_models is None:
+        return
+    known = parts.switch_models
+    for role in ("core_small", "core_large", "access"):
+        model = getattr(parts.models, role)
+        if model not in known:
+            yield Problem(ESTATE_FILE, f"switch model {model} (models.{role}) has no entry in switch_models",
+                          line=_line(raw, "models", role), field=f"models.{role}",
+                          hint=f"add {model}: {{poe_budget_w: ..., poe_port_max_w: ...}} to switch_models "
+                          f"(its datasheet PoE budget), or use one of: {', '.join(sorted(known))}")
+    if parts.poe is None:
+        return
+    # the small core carries users as well; the large core has no user ports
+    user_models = dict.fromkeys((parts.models.access, parts.models.core_small))
+    for device, watts in parts.poe.draw_w.items():
+        count = DEVICE_COUNTS[device]
+        if not watts or not any(getattr(site, count) for site in raw.sites.values()):
+            continue
+        for model in user_models:
+            spec = known.get(model)
+            if spec is not None and watts > spec.poe_port_max_w:
+                label = device.replace("_", " ")
+                yield Problem(ESTATE_FILE, f"each {label} draws {watts:g} W; one port of {model} delivers at "
+                              f"most {spec.poe_port_max_w:g} W", line=_line(raw, "poe", "draw_w", device),
+                              field=f"poe.draw_w.{device}",
+                              hint=f"use a switch model whose ports deliver {watts:g} W (UPOE: 60 W) in models, "
+                              f"or correct the draw")
+
+
+def _wireless(raw: RawEstate) -> Iterator[Problem]:
+    """Each environment's WLC model is known, its units have their own names and addresses, a
+    guest SSID has an anchor wherever a site offers guest WiFi, and the anchor's DMZ VLAN is
+    none of the site VLANs."""
+    parts = raw.parts
+    guest_ssids = [ssid.name for ssid in parts.ssids or [] if ssid.guest]
+    site_vlans = _site_vlan_ids(parts)
+    for name, env in parts.environments.items():
+        wireless = env.wireless
+        if wireless is None:
+            continue
+        where = ("environments", name, "wireless")
+        field = f"environments.{name}.wireless"
+        if parts.wireless is not None and wireless.model not in parts.wireless.models:
+            models = parts.wireless.models
+            yield Problem(ESTATE_FILE, f"WLC model {wireless.model} is not in wireless.models",
+                          line=_line(raw, *where, "model"), field=f"{field}.model",
+                          hint=f"one of: {', '.join(sorted(models))}{did_you_mean_id(wireless.model, models)}, "
+                          "or add the model's datasheet limits to wireless.models")
+        yield from _units(raw, name, env)
+        if guest_ssids and wireless.guest_anchor is None:
+            offering = [site.site_id for site in _held(raw, env) if _offers_guest(parts, site)]
+            if offering:
+                more = f" and {len(offering) - 1} more" if len(offering) > 1 else ""
+                yield Problem(ESTATE_FILE, f"guest SSID {guest_ssids[0]} has no guest anchor in environment "
+                              f"'{name}', where {offering[0]}{more} offer guest WiFi",
+                              line=_line(raw, *where), field=field,
+                              hint="add guest_anchor: {name, address, mobility_mac, vlan: {id, name}} (the DMZ "
+                              "WLC guests are tunnelled to), or turn guest WiFi off for those sites")
+        anchor = wireless.guest_anchor
+        if anchor is not None and anchor.vlan.id in site_vlans:
+            yield Problem(ESTATE_FILE, f"the guest anchor's DMZ VLAN id {anchor.vlan.id} is also site VLAN "
+                          f"{site_vlans[anchor.vlan.id]}", line=_line(raw, *where, "guest_anchor", "vlan", "id"),
+                          field=f"{field}.guest_anchor.vlan.id",
+                          hint="give the DMZ VLAN an id no site uses, so guest traffic can never meet a site VLAN")
+
+
+def _site_vlan_ids(parts: EstateParts) -> dict[int, str]:
+    found = {v.id: v.name for v in parts.vlans or []}
+    for vlan in (parts.parking_vlan, parts.native_vlan):
+        if vlan is not None:
+            found.setdefault(vlan.id, vlan.name)
+    return found
+
+
+def _units(raw: RawEstate, name: str, env: EnvParts) -> Iterator[Problem]:
+    """The HA pairs and the guest anchor of one environment: names, addresses and mobility MACs
+    each used once (a WLC's hostname and its mobility peering are built from them)."""
+    assert env.wireless is not None
+    units: list[tuple[tuple[str | int, ...], str, WlcUnit]] = [
+        (("pairs", i), f"pairs[{i}]", unit) for i, unit in enumerate(env.wireless.pairs)]
+    if env.wireless.guest_anchor is not None:
+        units.append((("guest_anchor",), "guest_anchor", env.wireless.guest_anchor))
+    for key in ("name", "address", "mobility_mac"):
+        seen: dict[str, str] = {}
+        for path, label, unit in units:
+            value = str(getattr(unit, key))
+            if value in seen:
+                yield Problem(ESTATE_FILE, f"WLC {key.replace('_', ' ')} {value} is already used by {seen[value]}",
+                              line=_line(raw, "environments", name, "wireless", *path, key),
+                              field=f"environments.{name}.wireless.{label}.{key}",
+                              hint=f"every WLC pair and the guest anchor of an environment need their own {key}")
+            else:
+                seen[value] = label
+
+
+def _held(raw: RawEstate, env: EnvParts) -> list[Site]:
+    if env.sites == "all":
+        return list(raw.sites.values())
+    if env.sites is None:
+        return []
+    return [raw.sites[site_id] for _, site_id in env.sites if site_id in raw.sites]
+
+
+def _offers_guest(parts: EstateParts, site: Site) -> bool:
+    return site.guest if site.guest is not None else parts.kind_guest.get(site.kind, False)
 
 
 def _environments(raw: RawEstate) -> Iterator[Problem]:

@@ -18,14 +18,19 @@ from pydantic import TypeAdapter, ValidationError
 from estate.inventory.models import (
     AddressingPolicy,
     EnvName,
+    EnvWireless,
     EstateFile,
     KindDefaults,
     KindName,
+    Models,
     NamedVlan,
+    Poe,
     SiteId,
     Ssid,
     Switching,
+    SwitchModel,
     VlanDef,
+    Wireless,
 )
 
 
@@ -34,6 +39,7 @@ class EnvParts:
     supernet: IPv4Network | None
     # "all", or the ids that are valid with their index in the list (None: no usable list)
     sites: Literal["all"] | tuple[tuple[int, str], ...] | None
+    wireless: EnvWireless | None = None
 
 
 @dataclass(frozen=True)
@@ -50,17 +56,24 @@ class EstateParts:
     kinds: frozenset[str] | None = None  # the valid keys of site_kinds, even if a kind's body is not
     defaults: dict[str, KindDefaults] = field(default_factory=dict)  # by kind, where they validate
     environments: dict[str, EnvParts] = field(default_factory=dict)
+    kind_guest: dict[str, bool] = field(default_factory=dict)  # site_kinds.<kind>.guest, where it validates
+    models: Models | None = None
+    switch_models: dict[str, SwitchModel] | None = None
+    poe: Poe | None = None
+    wireless: Wireless | None = None
 
     @classmethod
     def of(cls, estate: EstateFile) -> EstateParts:
         envs = {
-            name: EnvParts(env.supernet, "all" if env.sites == "all" else tuple(enumerate(env.sites)))
+            name: EnvParts(env.supernet, "all" if env.sites == "all" else tuple(enumerate(env.sites)), env.wireless)
             for name, env in estate.environments.items()
         }
         defaults = {name: kind.defaults for name, kind in estate.site_kinds.items()}
         return cls(estate.vlans, estate.parking_vlan, estate.native_vlan, estate.ssids, estate.switching,
                    estate.addressing, estate.site_id_prefix, frozenset(estate.site_kinds), defaults=defaults,
-                   environments=envs)
+                   environments=envs, kind_guest={name: kind.guest for name, kind in estate.site_kinds.items()},
+                   models=estate.models, switch_models=dict(estate.switch_models), poe=estate.poe,
+                   wireless=estate.wireless)
 
 
 def salvage(data: Any) -> EstateParts:
@@ -79,7 +92,19 @@ def salvage(data: Any) -> EstateParts:
         kinds=frozenset(k for k in kinds if _valid(KindName, k)) if isinstance(kinds, dict) else None,
         environments=_environments(data.get("environments")),
         defaults=_defaults(kinds),
+        kind_guest=_kind_guest(kinds),
+        models=_section("models", data),
+        switch_models=_section("switch_models", data),
+        poe=_section("poe", data),
+        wireless=_section("wireless", data),
     )
+
+
+def _kind_guest(kinds: Any) -> dict[str, bool]:
+    if not isinstance(kinds, dict):
+        return {}
+    return {name: body["guest"] for name, body in kinds.items()
+            if _valid(KindName, name) and isinstance(body, dict) and isinstance(body.get("guest"), bool)}
 
 
 def _defaults(kinds: Any) -> dict[str, KindDefaults]:
@@ -107,9 +132,11 @@ def _environments(raw: Any) -> dict[str, EnvParts]:
             selection = "all"
         elif isinstance(sites, list):
             selection = tuple((i, s) for i, s in enumerate(sites) if _valid(SiteId, s))
-        supernet = env.get("supernet")
+        supernet, wireless = env.get("supernet"), env.get("wireless")
         found[name] = EnvParts(_adapter(IPv4Network).validate_python(supernet) if _valid(IPv4Network, supernet)
-                               else None, selection)
+                               else None, selection,
+                               _adapter(EnvWireless).validate_python(wireless) if _valid(EnvWireless, wireless)
+                               else None)
     return found
 
 

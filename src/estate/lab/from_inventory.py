@@ -60,7 +60,7 @@ def _read_store(path: Path) -> dict[str, str]:
 
 
 def wlc_drift(text: str) -> str:
-    """The WLC's brownfield: the last site share that has an RF tag lost it (the newest site,
+    """A WLC's brownfield: the last site share that has an RF tag lost it (the newest site,
     tagged before the RF standard)."""
     head, found, tail = text.rpartition(" tag rf RT-MPS\n")
     return head + tail if found else text
@@ -81,6 +81,7 @@ def lab_device_specs(
         for site in inventory.env_sites(env, sites)
         for switch in build_site(inventory, env, site).switches
     }
+    wlc_model = inventory.environment(env).wireless.model  # every pair, and the guest anchor
     specs = []
     for hostname, (first, text) in sorted(device_configs(render_environment(inventory, env, sites)).items()):
         intended = text if values is None else resolve(text, values)
@@ -90,7 +91,7 @@ def lab_device_specs(
                 hostname=hostname,
                 site_id=env if wlc else first.site_id or env,
                 role="wlc" if wlc else first.role.value,
-                model=models.get(hostname, inventory.estate.models.wlc),
+                model=models.get(hostname, wlc_model),
                 config_text=wlc_drift(intended) if wlc else brownfield_config(intended, hostname),
                 port=port,
                 master_key=True,  # devices in service: the one-off master-key step is done
