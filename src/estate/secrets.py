@@ -30,6 +30,9 @@ SECRET_NAMES = (
     "RADIUS_KEY",  # shared key with the RADIUS servers (and CoA clients): the same
     "SNMP_AUTH",  # SNMPv3 authentication passphrase
     "SNMP_PRIV",  # SNMPv3 privacy passphrase
+    "NTP_KEY",  # NTP authentication key (hmac-sha2-256): typed in clear, shown by the device as type 7
+    "AP_MGMT_PASSWORD",  # the APs' management user's password (Catalyst 9800 AP profile): shown as type 8
+    "AP_MGMT_SECRET",  # that user's enable secret: the same
 )
 ENV_PREFIX = "ESTATE_SECRET_"
 MASK = "<secret>"
@@ -44,7 +47,7 @@ _VALUE = r'(?P<value>(?:[^\s"]|"(?![\s,\]}:]|$))+)'
 _SECRET_POSITIONS = re.compile(
     r"(?<![\w-])(?:(?:server-key|key-string) (?:[0-9] )?"
     r"|(?:key|secret|password) [0-9] "
-    r"|(?:authentication|message-digest)-key [0-9]+ md5 "
+    r"|(?:authentication|message-digest)-key [0-9]+ (?:md5|hmac-sha\S*|cmac-aes-\d+) "
     r"|auth (?:md5|sha\S*) "
     r"|priv (?:des|3des|aes(?: [0-9]+)?) )" + _VALUE,
     re.MULTILINE,

@@ -179,3 +179,29 @@ def test_voice_figure_is_estate_capacitys(sample_inventory: Inventory) -> None:
     assert priority_kbps(capacity.voice_kbps_ipsec, 64) == 1984
     assert priority_kbps(1984.0, 64) == 1984 and priority_kbps(0.0, 64) == 64
     assert list(voice_problems(read_inventory(FIXTURE_INVENTORY), sample_inventory, set())) == []
+
+
+PRINTERS_VLAN = ("  - role: voice\n", "  - role: printers\n    id: 25\n    name: PRINTERS\n    hosts: {printers: 1}\n"
+                 "    site_kinds: [police_station, headquarters]\n    ports: [printer]\n  - role: voice\n")
+
+
+def test_ports_whose_vlan_a_site_does_not_carry_are_an_error(inventory_copy: Path) -> None:
+    """Printers on a VLAN that only stations and headquarters carry: a custody suite's printers
+    would have no VLAN (their ports shut), so validation names the site and the way out."""
+    reported = problems(inventory_copy, (ESTATE, "    ports: [phone, desktop, printer]", "    ports: [phone, desktop]"),
+                        (ESTATE, *PRINTERS_VLAN))
+    problem = found(reported, "printers", "printer port(s) but not their VLAN PRINTERS (its site_kinds leave out "
+                                          "custody_suite)")
+    assert problem.site == "MPS-0003" and problem.file == SITES
+    assert "add custody_suite to vlans[" in (problem.hint or "")
+
+
+def test_a_printers_vlan_everywhere_is_accepted(inventory_copy: Path) -> None:
+    edits = [(ESTATE, "    ports: [phone, desktop, printer]", "    ports: [phone, desktop]"),
+             (ESTATE, PRINTERS_VLAN[0], PRINTERS_VLAN[1].replace("    site_kinds: [police_station, headquarters]\n", ""))]
+    for file, find, replace in edits:
+        path = inventory_copy / file
+        path.write_text(path.read_text(encoding="utf-8").replace(find, replace, 1), encoding="utf-8")
+    inventory = load_inventory(inventory_copy)
+    model = build_site(inventory, "dev", inventory.sites["MPS-0004"])
+    assert any(s.name == "PRINTERS" and s.vlan_id == 25 for s in model.addressing.subnets)

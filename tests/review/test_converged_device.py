@@ -37,6 +37,7 @@ vlan 1
  name default-renamed
 """
 _CLEAR_KEY = re.compile(r"^(\s*(?:key|client \S+ server-key)) 0 (\S+)$", re.MULTILINE)
+_NTP_KEY = re.compile(r"^(ntp authentication-key \d+ \S+) (\S+)$", re.MULTILINE)
 
 
 def _ciphertext(device: str, value: str, line: int) -> str:
@@ -50,6 +51,8 @@ def device_view(hostname: str, intended: str) -> str:
     text = resolve(intended, VALUES)
     counter = iter(range(10_000))
     text = _CLEAR_KEY.sub(lambda m: f"{m.group(1)} 6 {_ciphertext(hostname, m.group(2), next(counter))}", text)
+    text = _NTP_KEY.sub(lambda m: f"{m.group(1)} {_ciphertext(hostname, m.group(2), next(counter)).encode().hex()} 7",
+                        text)
     text = "\n".join(line for line in text.splitlines() if not line.startswith("snmp-server user "))
     return DEVICE_DEFAULTS + text + "\n"
 
@@ -68,6 +71,7 @@ def test_converged_real_device_shows_no_change(switches: list[Target]) -> None:
     for target in switches:
         running = device_view(target.hostname, target.intended)
         assert " key 6 " in running and "snmp-server user" not in running
+        assert re.search(r"^ntp authentication-key 1 hmac-sha2-256 [0-9a-f]+ 7$", running, re.MULTILINE)
         assert "key 0 ${TACACS_KEY}" in target.intended and "snmp-server user" in target.intended
         diff = compute_diff(target.name, target.hostname, running, target.intended, secrets=VALUES)
         assert not diff.changed, diff.remediation
@@ -78,7 +82,7 @@ def test_converged_real_device_shows_no_change(switches: list[Target]) -> None:
                 "crypto pki trustpoint TP-self-signed-3010591178", "control-plane"} <= kept
 
 
-@pytest.mark.parametrize("name", ["TACACS_KEY", "RADIUS_KEY", "SNMP_AUTH"])
+@pytest.mark.parametrize("name", ["TACACS_KEY", "RADIUS_KEY", "SNMP_AUTH", "NTP_KEY"])
 def test_rotation_resends_only_the_rotated_secret(switches: list[Target], name: str) -> None:
     target = switches[0]
     running = device_view(target.hostname, target.intended)

@@ -10,6 +10,7 @@ import pytest
 from estate.change.diff import compute_diff
 from estate.change.risk import RiskKind, RiskSettings, assess
 from estate.change.rules import RULES, LineRule, RuleKind, matching_rule
+from estate.secrets import MASK, placeholders_in
 
 BASE = "hostname sw1\nip domain name example.net\n"
 CIPHER = "KEAEbPEOHcSMPHN^eP_KNUMSMWGYZ[EAAB"  # what a device shows for a type-6 key (its own)
@@ -75,6 +76,14 @@ PRESENCE_EXAMPLES: dict[str, tuple[str, str, str]] = {
     r"aaa server radius dynamic-author / (?P<id>client \S+(?: vrf \S+)? server-key) (?P<type>[0-9]) (?P<secret>\S+)": (
         "aaa server radius dynamic-author\n", f" client 192.0.2.11 server-key 6 {CIPHER}",
         " client 192.0.2.11 server-key 0 ${RADIUS_KEY}",
+    ),
+    r"(?P<id>ntp authentication-key \d+ \S+) (?P<secret>\S+)(?: (?P<type>[0-9]))?": (
+        "", f"ntp authentication-key 1 hmac-sha2-256 {CIPHER} 7", "ntp authentication-key 1 hmac-sha2-256 ${NTP_KEY}",
+    ),
+    r"ap profile \S+ / (?P<id>mgmtuser username \S+) password (?P<type>[0-9]) (?P<secret>\S+)(?: .+)?": (
+        "ap profile AP-MPS-0001\n description site APs\n",
+        f" mgmtuser username apadmin password 8 $8${CIPHER} secret 8 $8$x{CIPHER}",
+        " mgmtuser username apadmin password 0 ${AP_MGMT_PASSWORD} secret 0 ${AP_MGMT_SECRET}",
     ),
 }
 
@@ -205,9 +214,10 @@ def test_encrypted_key_satisfies_its_clear_text_form(rule: LineRule) -> None:
 def test_rotation_resends_the_key_and_rolls_back_to_the_device_ciphertext(rule: LineRule) -> None:
     section, shown, intended_line = PRESENCE_EXAMPLES[rule.pattern]
     running, intended = BASE + section + shown + "\n", BASE + section + intended_line + "\n"
-    name = "TACACS_KEY" if "TACACS_KEY" in intended_line else "RADIUS_KEY"
+    name = sorted(placeholders_in(intended_line))[0]
     diff = compute_diff("sw1", "sw1", running, intended, rotate=frozenset({name, "NOT_IN_THIS_CONFIG"}))
-    assert [line.strip() for line in diff.remediation] == [section.splitlines()[0], intended_line.strip(), "exit"]
+    header, exits = (section.splitlines()[:1], ["exit"]) if section else ([], [])
+    assert [line.strip() for line in diff.remediation] == [*header, intended_line.strip(), *exits]
     assert any(CIPHER in line for line in diff.rollback)
     assert not any(line.strip().startswith("no ") for line in diff.remediation)
     assert diff.rotated == frozenset({name}) and diff.converged and diff.rollback_converged
@@ -261,3 +271,27 @@ def test_never_remove_line_replaced_in_place_is_changed_normally() -> None:
     diff = compute_diff("sw1", "sw1", BASE + "enable secret 9 $9$old$hash\n", BASE + "enable secret 9 $9$new$hash\n")
     assert diff.remediation == ("enable secret 9 $9$new$hash",)
     assert not diff.kept and diff.converged and diff.rollback_converged
+
+
+def test_masked_backup_value_is_satisfied_by_the_device_value() -> None:
+    """A backup cannot keep a type-7 NTP key (reversible): restoring it keeps the device's key
+    instead of trying to send `<secret>`; a device without the key gets the masked line, which
+    the push refuses to send."""
+    shown = f"ntp authentication-key 1 hmac-sha2-256 {CIPHER} 7\n"
+    backup = f"ntp authentication-key 1 hmac-sha2-256 {MASK} 7\n"
+    restore = compute_diff("sw1", "sw1", BASE + shown, BASE + backup)
+    assert not restore.changed and restore.converged and restore.rollback_converged
+    missing = compute_diff("sw1", "sw1", BASE, BASE + backup)
+    assert any(MASK in line for line in missing.remediation)
+
+
+def test_missing_ntp_key_is_an_addition_and_a_keyed_server_replaces_the_plain_one() -> None:
+    running = BASE + "ntp server 192.0.2.1\n"
+    intended = (BASE + "ntp authenticate\nntp authentication-key 1 hmac-sha2-256 ${NTP_KEY}\nntp trusted-key 1\n"
+                "ntp server 192.0.2.1 key 1\n")
+    diff = compute_diff("sw1", "sw1", running, intended)
+    assert sorted(diff.remediation) == sorted(["ntp authenticate", "ntp authentication-key 1 hmac-sha2-256 ${NTP_KEY}",
+                                               "ntp trusted-key 1", "ntp server 192.0.2.1 key 1"])
+    assert "ntp server 192.0.2.1" in diff.rollback and not any(
+        line == "no ntp server 192.0.2.1" for line in diff.remediation)
+    assert diff.converged and diff.rollback_converged

@@ -1,6 +1,7 @@
 """Design rules that only show once the sites are derived: WLC pairs within their limits (and,
 with N+1, within the datasheet when another pair is lost), every switch's PoE draw within its
-budget, and every site's voice peak within the priority share of its circuit.
+budget, every site's voice peak within the priority share of its circuit, and every user port's
+VLAN carried where there are such ports.
 
 These run after the per-site derivation (`validate.derived_problems`) on the site models it
 cached, and skip the sites that already have problems of their own.
@@ -29,7 +30,7 @@ def design_problems(raw: RawEstate, inventory: Inventory, skip: set[str]) -> lis
     """Every design rule broken, for the sites not in `skip` (those whose own problems stop them
     being derived). WLC loads count every valid site: a site with a problem still has its APs."""
     return [*wlc_problems(raw, inventory), *poe_problems(raw, inventory, skip),
-            *voice_problems(raw, inventory, skip)]
+            *voice_problems(raw, inventory, skip), *port_vlan_problems(raw, inventory, skip)]
 
 
 def _env_sites(inventory: Inventory, env: str) -> list[Site]:
@@ -156,6 +157,32 @@ def _poe_problem(raw: RawEstate, inventory: Inventory, site: Site, switch: Switc
                    f"is {budget:g} W ({full:g} W less the {estate.poe.margin:.0%} margin)", line=line,
                    site=site.site_id, field="/".join(COUNT_OF_PORT[k] for k in sorted(powered)),
                    hint=f"put fewer powered devices on each switch (more access switches){supply}")
+
+
+# --- every user port has its VLAN at the site ------------------------------------------------------
+
+def port_vlan_problems(raw: RawEstate, inventory: Inventory, skip: set[str]) -> Iterator[Problem]:
+    """A site with devices of a port kind whose VLAN (the one whose `ports` name the kind) the site
+    does not carry, because of its `site_kinds` or a `hosts` rule giving 0 there: those ports would
+    be shut in the parking VLAN."""
+    estate = inventory.estate
+    for model in _site_models(raw, inventory, skip):
+        carried = {subnet.role for subnet in model.addressing.subnets}
+        for port, count in sorted({kind.value: n for kind, n in model.plan.edge.items()}.items()):
+            if not count or port == "ap":
+                continue
+            vlan = next((v for v in estate.vlans if port in v.ports), None)
+            if vlan is None or vlan.role in carried:
+                continue  # a kind with no VLAN at all is the inventory checks' problem
+            index = estate.vlans.index(vlan)
+            file, line = raw.site_lines[model.site.site_id]
+            why = (f"its site_kinds leave out {model.site.kind}" if vlan.site_kinds is not None
+                   and model.site.kind not in vlan.site_kinds else "its hosts rule gives 0 here")
+            yield Problem(file, f"the site has {count} {port.replace('_', ' ')} port(s) but not their VLAN "
+                          f"{vlan.name} ({why}); the ports would be shut", line=line, site=model.site.site_id,
+                          field=COUNT_OF_PORT[port],
+                          hint=f"add {model.site.kind} to vlans[{index}].site_kinds in {ESTATE_FILE}, or give "
+                          f"the site's {port.replace('_', ' ')}s another VLAN through `ports`")
 
 
 # --- voice priority share -----------------------------------------------------------------------

@@ -24,7 +24,14 @@ from hier_config.models import IdempotentCommandsRule
 from hier_config.platforms.cisco_ios.driver import HConfigDriverCiscoIOS
 from hier_config.platforms.driver_base import HConfigDriverRules
 
-from estate.change.rules import IDEMPOTENT, IDEMPOTENT_REGEX, KeptLine, apply_rules, order_management_last
+from estate.change.rules import (
+    IDEMPOTENT,
+    IDEMPOTENT_REGEX,
+    KeptLine,
+    apply_rules,
+    keep_shown_forms,
+    order_management_last,
+)
 from estate.secrets import placeholders_in
 
 __all__ = [
@@ -74,8 +81,9 @@ class EstateIOSDriver(HConfigDriverCiscoIOS):
                 )
         for parent, patterns in IDEMPOTENT_REGEX.items():
             for pattern in patterns:
+                lineage = (MatchRule(startswith=parent),) if parent else ()
                 rules.idempotent_commands.append(
-                    IdempotentCommandsRule(match_rules=(MatchRule(startswith=parent), MatchRule(re_search=pattern)))
+                    IdempotentCommandsRule(match_rules=(*lineage, MatchRule(re_search=pattern)))
                 )
         return rules
 
@@ -349,9 +357,10 @@ def compute_diff(
             order_management_last(remediation)
             rollback = rules.intended.config_to_get_to(rules.rollback_target).set_order_weight()
             order_management_last(rollback)
-            future = running.future(remediation)
+            future = keep_shown_forms(running.future(remediation), remediation)
             converged = configs_equal(future, rules.intended)
-            rollback_converged = configs_equal(future.future(rollback), rules.rollback_target)
+            rollback_converged = configs_equal(keep_shown_forms(future.future(rollback), rollback),
+                                               rules.rollback_target)
         except Exception as exc:  # hier_config raises assorted errors on configs it cannot model
             raise DiffError(f"{target}: cannot compute the change: {exc}") from exc
         unified = tuple(running.unified_diff(rules.intended))

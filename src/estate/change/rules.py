@@ -11,7 +11,10 @@ compares them, so remediation, rollback and the convergence checks all see the s
 - never-remove: a line the running config has and the intended lacks is kept (copied into the
   intended) instead of negated; the same for the rollback. Reported as `KeptLine`s.
 - presence: an intended line in clear-text form (`key 0 ${TACACS_KEY}`) is satisfied by the
-  running line with the same identity in any stored form (`key 6 <ciphertext>`).
+  running line with the same identity in any stored form (`key 6 <ciphertext>`; an NTP key as
+  `<ciphertext> 7`, an AP management user as `password 8 <hash> secret 8 <hash>`). A masked
+  value (`<secret>`, what a backup holds where it could not keep the device's form) is
+  satisfied the same way: there is nothing to put back.
 - write-only: an intended line the device never shows (`snmp-server user`) counts as present
   when the object it belongs to (its anchor, e.g. the SNMP group) is there; it is never removed
   by a rollback, which cannot know its previous value.
@@ -32,15 +35,19 @@ from functools import lru_cache
 
 from hier_config import HConfig, HConfigChild
 
+from estate.secrets import MASK
+
 __all__ = [
     "IDEMPOTENT",
     "IDEMPOTENT_REGEX",
     "RULES",
+    "SHOWN_BOTH_WAYS",
     "KeptLine",
     "LineRule",
     "RuleAdjusted",
     "RuleKind",
     "apply_rules",
+    "keep_shown_forms",
     "management_key",
     "matching_rule",
     "order_management_last",
@@ -112,6 +119,12 @@ RULES: tuple[LineRule, ...] = (
              _ENCRYPTED),
     LineRule(RuleKind.PRESENCE, r"aaa server radius dynamic-author / (?P<id>client \S+(?: vrf \S+)? server-key) "
              r"(?P<type>[0-9]) (?P<secret>\S+)", _ENCRYPTED),
+    LineRule(RuleKind.PRESENCE, r"(?P<id>ntp authentication-key \d+ \S+) (?P<secret>\S+)(?: (?P<type>[0-9]))?",
+             "IOS stores an NTP key encrypted and shows it type 7 (`<ciphertext> 7`), whatever form it was typed in"),
+    LineRule(RuleKind.PRESENCE, r"ap profile \S+ / (?P<id>mgmtuser username \S+) password (?P<type>[0-9]) "
+             r"(?P<secret>\S+)(?: .+)?",
+             "the Catalyst 9800 stores the AP management user's password and secret hashed (type 8), salted per "
+             "device"),
     LineRule(RuleKind.WRITE_ONLY, r"(?P<id>snmp-server user \S+ (?P<group>\S+)) .+",
              "IOS never shows SNMPv3 users in the running config", anchor=r"snmp-server group {group} .*"),
     LineRule(RuleKind.WRITE_ONLY, r"(?P<id>key config-key password-encrypt)( .+)?", "the master key is never shown"),
@@ -134,14 +147,31 @@ IDEMPOTENT: dict[str, tuple[str, ...]] = {
         "switchport access vlan ", "switchport voice vlan ", "switchport trunk native vlan ",
         "switchport trunk allowed vlan ", "channel-group ", "speed ", "duplex ", "mtu ", "power inline ",
         "load-interval ", "authentication port-control ", "storm-control action ",
-        "service-policy input ", "service-policy output ",
+        "service-policy input ", "service-policy output ", "service-policy type control subscriber ",
     ),
     "line ": ("exec-timeout ", "session-timeout ", "transport input ", "transport output ", "login authentication "),
     # a shared key: `key 0 NEW` replaces `key 6 <old ciphertext>` (a rotation, or a restore)
     "tacacs server ": ("key ",),
-    "radius server ": ("key ",),
+    "radius server ": ("key ", "automate-tester "),
+    # one AP management user per AP profile (a rotation replaces the device's type-8 hashes)
+    "ap profile ": ("mgmtuser ", "capwap backup primary ", "capwap backup secondary "),
+    # a C9800 WLAN or policy profile is created shut: `no shutdown` replaces `shutdown` (and back)
+    "wlan ": ("shutdown",),
+    "wireless profile policy ": ("shutdown",),
 }
+# Settings a device shows in both forms in these sections (a C9800 WLAN or policy profile is
+# created shut: `shutdown` and `no shutdown` both stay in the running config). hier_config's
+# `future` drops a negation together with the line it negates, and a line together with its
+# shown negation; the form typed last is put back, so that enabling or disabling one converges.
+SHOWN_BOTH_WAYS: dict[str, tuple[str, ...]] = {
+    "wlan ": ("shutdown",),
+    "wireless profile policy ": ("shutdown",),
+}
+
 IDEMPOTENT_REGEX: dict[str, tuple[str, ...]] = {
+    # one entry per NTP server (`ntp server X key 1` replaces `ntp server X`) and per NTP key
+    # number (a rotated key replaces the device's type-7 form of the old one)
+    "": (r"^ntp server ((?:vrf \S+ )?\S+)(?: |$)", r"^ntp authentication-key (\d+) "),
     "aaa server radius dynamic-author": (r"^client (\S+(?: vrf \S+)?) server-key ",),
 }
 
@@ -207,6 +237,24 @@ def order_management_last(config: HConfig) -> None:
             step.order_weight = max(step.order_weight, _LAST)
 
 
+def keep_shown_forms(future: HConfig, change: HConfig) -> HConfig:
+    """`future` (a config after `change`) with the form of each :data:`SHOWN_BOTH_WAYS` setting
+    that `change` typed in place of the other one; returns `future`."""
+    for section in change.children:
+        shown = next((lines for parent, lines in SHOWN_BOTH_WAYS.items() if section.text.startswith(parent)), ())
+        for child in section.children:
+            setting = child.text.removeprefix("no ")
+            if setting not in shown:
+                continue
+            target = future.children.get(section.text) or future.add_child(section.text)
+            other = setting if child.text.startswith("no ") else f"no {setting}"
+            if (stale := target.children.get(other)) is not None:
+                stale.delete()
+            if target.children.get(child.text) is None:
+                target.add_child(child.text)
+    return future
+
+
 @dataclass
 class RuleAdjusted:
     """A config pair after the rules: compare `running` with `intended` for the remediation,
@@ -265,11 +313,14 @@ def _secret_lines(intended: HConfig) -> Iterator[tuple[HConfigChild, LineRule, r
 
 def _clear_form(rule: LineRule, found: re.Match[str]) -> bool:
     """Presence applies to a key the device will encrypt: type 0, or a placeholder. An intended
-    ciphertext (a backup being restored) is compared as text, so a restore puts it back."""
+    ciphertext (a backup being restored) is compared as text, so a restore puts it back; a
+    masked value (a backup could not keep a clear-text or type-7 value) is satisfied by any
+    value the device holds, since there is nothing to put back."""
     if rule.kind is RuleKind.WRITE_ONLY:
         return True
     groups = found.groupdict()
-    return groups.get("type") == "0" or bool(_PLACEHOLDER.fullmatch(groups.get("secret") or ""))
+    secret = groups.get("secret") or ""
+    return groups.get("type") == "0" or bool(_PLACEHOLDER.fullmatch(secret)) or secret == MASK
 
 
 def _absent(source: HConfig | HConfigChild, target: HConfig | HConfigChild,

@@ -24,7 +24,7 @@ def add_parser(subparsers: Any) -> None:
     add_sites(parser)
     parser.add_argument(
         "--device", dest="devices", action="append", default=None, metavar="HOSTNAME",
-        help="only this device (repeat for more; the WLC hostname selects every WLC part)",
+        help="only this device (repeat for more; a WLC's hostname selects its own part and its site shares)",
     )
     parser.add_argument("--out", type=folder_path, default=DEFAULT_BUILD, metavar="DIR",
                         help=f"output folder (default: {DEFAULT_BUILD}/)")
@@ -71,9 +71,14 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     sys.stdout.write(
         f"rendered {args.env}: {len(artifacts)} configs ({switches} switches, {wlc_parts} WLC site parts"
-        f"{', WLC global part' if any(a.role is Role.WLC_GLOBAL for a in artifacts) else ''}) "
+        f"{_wlcs(sum(a.role is Role.WLC_GLOBAL for a in artifacts))}) "
         f"for {sites} sites; {len(summary.written)} written, {len(summary.unchanged)} unchanged"
         f"{f', {len(summary.removed)} removed' if summary.removed else ''}; "
         f"{elapsed:.2f} s -> {args.out / args.env}\n"
     )
     return 0
+
+
+def _wlcs(count: int) -> str:
+    """The WLCs' own parts: each HA pair's and the guest anchor's."""
+    return "" if not count else f", {count} WLC{'s' if count > 1 else ''} (pairs and guest anchor)"

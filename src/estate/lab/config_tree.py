@@ -92,6 +92,37 @@ SINGLE_VALUED_NESTED: tuple[tuple[str, ...], ...] = (
     ("timeout",),
 )
 
+# One line per object, the object named inside the line: the matched text is the key (a new
+# `ntp server 10.0.0.1 key 1` replaces `ntp server 10.0.0.1`, a new NTP key 1 the old one), and
+# `no <line>` removes the line with the same key whatever else it says (`no ntp
+# authentication-key 1 md5 x` removes key 1 shown as type 7).
+SINGLE_VALUED_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"ntp server (?:vrf \S+ )?\S+",
+        r"ntp peer (?:vrf \S+ )?\S+",
+        r"ntp authentication-key \d+",
+        r"mgmtuser username",  # one AP management user per AP profile
+        r"capwap backup (?:primary|secondary)",
+        r"automate-tester",
+        r"login block-for",
+        r"login quiet-mode access-class",
+        r"ip (?:dhcp snooping|arp inspection) limit rate",
+        r"storm-control (?:broadcast|multicast|unicast) level",
+        r"shape average",
+        r"police",
+        r"service-policy(?: type \S+ \S+)?(?= \S+$)",
+        r"service-policy (?:input|output)",
+        r"access-session host-mode",
+        r"access-session port-control",
+        r"authentication critical recovery delay",
+        r"snmp-server group \S+ v3 \S+",
+        r"wireless mobility group name",
+        r"wireless mobility mac-address",
+        r"wireless mobility group member mac-address \S+",
+    )
+)
+
 # Lines whose default is "on": `no X` is what the running config shows when X is off.
 DEFAULT_ON: frozenset[str] = frozenset(
     {
@@ -132,6 +163,11 @@ DEFAULT_ON: frozenset[str] = frozenset(
         "central dhcp",
         "central association",
         "central authentication",
+        "central-switching",  # the C9800 17.x spelling of the four above
+        "central-dhcp",
+        "central-association",
+        "central-authentication",
+        "security wpa wpa2 ciphers aes",
         "broadcast-ssid",
         "security wpa",
         "security wpa wpa2",
@@ -140,8 +176,18 @@ DEFAULT_ON: frozenset[str] = frozenset(
         "security dot1x authentication-list",
         "device-classification",
         "password encryption aes",
+        "ip dhcp snooping information option",  # option 82 insertion: on by default
+        "protocol udp",  # device-tracking (SISF) policy: gleaning from every protocol is on
+        "protocol arp",
+        "protocol dhcp4",
+        "protocol dhcp6",
+        "protocol ndp",
     }
 )
+
+# Sections where IOS shows both X and `no X` (a C9800 WLAN or policy profile is created shut:
+# `shutdown` and `no shutdown` both show), though X is otherwise a default that is not shown.
+SHOWN_NEGATED: dict[str, tuple[str, ...]] = {"shutdown": ("wlan ", "wireless profile policy ")}
 
 _GROUP_TWO_WORDS = frozenset({"ip", "ipv6", "no", "aaa", "snmp-server", "crypto", "wireless", "spanning-tree", "ap"})
 _WORD = re.compile(r"\S+")
@@ -167,11 +213,25 @@ def words(line: str) -> list[str]:
     return _WORD.findall(line)
 
 
+def shown_form(parts: list[str]) -> list[str]:
+    """A typed line as IOS prints it back: storm-control levels with two decimals
+    (`storm-control broadcast level 1` shows as `level 1.00`)."""
+    if len(parts) >= 4 and parts[0] == "storm-control" and parts[2] == "level":
+        try:
+            return [*parts[:3], *(f"{float(value):.2f}" for value in parts[3:])]
+        except ValueError:
+            return parts
+    return parts
+
+
 def single_key(line: str, nested: bool) -> tuple[str, ...] | None:
     """The key under which ``line`` replaces a sibling, or None if the command may repeat."""
     parts = words(line)
     if parts and parts[-1] in {"secondary", "add", "remove", "except"}:
         return None
+    keyed = pattern_key(line)
+    if keyed is not None:
+        return keyed
     if len(parts) > 2 and parts[0] == "username":
         return ("username", parts[1])
     table = SINGLE_VALUED + SINGLE_VALUED_NESTED if nested else SINGLE_VALUED
@@ -179,6 +239,16 @@ def single_key(line: str, nested: bool) -> tuple[str, ...] | None:
     for prefix in table:
         if lowered[: len(prefix)] == prefix and len(parts) > len(prefix):
             return prefix
+    return None
+
+
+def pattern_key(line: str) -> tuple[str, ...] | None:
+    """The key of a line of :data:`SINGLE_VALUED_PATTERNS` (its object's words), or None."""
+    text = " ".join(words(line))
+    for pattern in SINGLE_VALUED_PATTERNS:
+        found = pattern.match(text)
+        if found is not None and (found.end() == len(text) or text[found.end()] == " "):
+            return tuple(found.group(0).split())
     return None
 
 
@@ -304,7 +374,7 @@ class ConfigTree:
         negated = _find(siblings, "no " + line)
         if negated is not None:
             siblings.remove(negated)
-            if line in DEFAULT_ON:
+            if line in DEFAULT_ON and not (path and path[0].startswith(SHOWN_NEGATED.get(line, ()))):
                 return negated
         key = None if header else single_key(line, nested=bool(path))
         if key is not None:
@@ -340,10 +410,11 @@ class ConfigTree:
         exact = [node for node in siblings if words(node.text) == target]
         if exact:
             siblings.remove(exact[0])
+            joined = " ".join(target)
+            if path and path[0].startswith(SHOWN_NEGATED.get(joined, ())):
+                siblings.append(Node("no " + joined))
             return True
-        prefixed = [n for n in siblings if words(n.text)[: len(target)] == target]
-        if prefixed:
-            siblings[:] = [node for node in siblings if node not in prefixed]
+        if _remove_matching(siblings, target):
             return True
         if " ".join(target) in DEFAULT_ON:
             self.add(path, "no " + " ".join(target))
@@ -367,6 +438,17 @@ class ConfigTree:
         node = Node(f"switchport trunk allowed vlan {extra}")
         _insert(siblings, node)
         return node
+
+
+def _remove_matching(siblings: list[Node], target: list[str]) -> bool:
+    """Remove the siblings whose words start with ``target`` or, failing that, those of the same
+    :data:`SINGLE_VALUED_PATTERNS` object; True if any went."""
+    gone = [n for n in siblings if words(n.text)[: len(target)] == target]
+    if not gone:
+        keyed = pattern_key(" ".join(target))
+        gone = [n for n in siblings if keyed is not None and n.raw is None and pattern_key(n.text) == keyed]
+    siblings[:] = [node for node in siblings if node not in gone]
+    return bool(gone)
 
 
 def _skip_line(stripped: str, indent: int) -> bool:

@@ -4,6 +4,14 @@ master key (``key config-key password-encrypt <key>``, set once, never shown), a
 and the ciphertext differs from device to device (here: an HMAC of the value keyed by the
 hostname, so it is stable per device and says nothing of the value). ``snmp-server user`` lines
 are accepted but never shown.
+
+Two forms do not depend on the master key: an NTP key typed in clear
+(``ntp authentication-key 1 hmac-sha2-256 <value>``) is always shown type-7 encrypted, the type
+after the value (``... hmac-sha2-256 <hex> 7``); a Catalyst 9800 AP profile's management user
+(``mgmtuser username U password 0 <p> secret 0 <s>``) is shown with both values hashed, type 8
+(``password 8 $8$<salt>$<hash> secret 8 ...``). The stand-ins here have those shapes (hex of
+twice the value's length after a two-digit offset; ``$8$`` + 14 + ``$`` + 43 characters) and,
+like the type-6 one, say nothing of the value.
 """
 
 from __future__ import annotations
@@ -24,9 +32,49 @@ def type6(hostname: str, value: str) -> str:
     return "".join(_ALPHABET[byte % len(_ALPHABET)] for byte in digest) + "AAB"
 
 
-def encrypt_words(hostname: str, parts: list[str]) -> list[str]:
-    """``parts`` with every ``key 0 <v>`` / ``server-key 0 <v>`` turned into type 6."""
+def _digest(label: str, hostname: str, value: str) -> bytes:
+    return hmac.new(f"estate-lab-{label}:{hostname}".encode(), value.encode(), hashlib.sha256).digest()
+
+
+def type7(hostname: str, value: str) -> str:
+    """A stand-in of IOS type 7: a two-digit offset, then two hex digits per character."""
+    digest = _digest("type7", hostname, value)
+    stream = (digest * (len(value) // len(digest) + 1))[: len(value)]
+    return f"{digest[0] % 16:02d}" + stream.hex().upper()
+
+
+_B64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def type8(hostname: str, value: str, label: str = "") -> str:
+    """A stand-in of IOS type 8 (PBKDF2-SHA256): ``$8$<14-character salt>$<43-character hash>``."""
+    digest = _digest("type8" + label, hostname, value)
+    text = "".join(_B64[byte % 64] for byte in digest + _digest("type8-more" + label, hostname, value))
+    return f"$8${text[:14]}${text[14:57]}"
+
+
+def _ntp_key(hostname: str, out: list[str]) -> list[str]:
+    """``ntp authentication-key <n> <algorithm> <value> [0]`` → ``... <type 7> 7``."""
+    if len(out) == 5 or (len(out) == 6 and out[5] == "0"):
+        return [*out[:4], type7(hostname, out[4]), "7"]
+    return out
+
+
+def encrypt_words(hostname: str, parts: list[str], aes: bool = True) -> list[str]:
+    """``parts`` as the device stores them: with ``aes`` (password encryption and a master key),
+    every ``key 0 <v>`` / ``server-key 0 <v>`` turned into type 6; an NTP key into type 7 and an
+    AP management user's values into type 8 in any case."""
     out = list(parts)
+    lowered = [part.lower() for part in out]
+    if lowered[:2] == ["ntp", "authentication-key"]:
+        return _ntp_key(hostname, out)
+    if lowered[:1] == ["mgmtuser"]:
+        for index in range(len(out) - 2):
+            if lowered[index] in {"password", "secret"} and out[index + 1] == "0":
+                out[index + 1 : index + 3] = ["8", type8(hostname, out[index + 2], lowered[index])]
+        return out
+    if not aes:
+        return out
     for index in range(len(out) - 2):
         if out[index].lower() in _KEY_WORDS and out[index + 1] == "0":
             out[index + 1 : index + 3] = ["6", type6(hostname, out[index + 2])]

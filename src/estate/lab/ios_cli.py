@@ -17,12 +17,13 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from estate.lab import archive, operational
-from estate.lab.config_tree import ConfigTree, Node, banner_parts, words
+from estate.lab.config_tree import ConfigTree, Node, banner_parts, shown_form, words
 from estate.lab.encryption import HIDDEN_PREFIXES, encrypt_words, is_master_key, strip_master_key
 from estate.lab.faults import DropAfterChange, Faults
 from estate.lab.modes import (
     CLAIMED_WORDS,
     GLOBAL_KEYWORDS,
+    GLOBAL_PAIRS,
     INTERFACE_IP_WORDS,
     INTERFACE_IPV6_WORDS,
     INTERFACE_SNOOPING_WORDS,
@@ -87,8 +88,8 @@ class DeviceState:
         text, has_key = strip_master_key(text)
         self.master_key = self.master_key or has_key
         tree = ConfigTree.parse(text)
-        if self.master_key and tree.find(["password encryption aes"]) is not None:
-            encrypt_tree(tree.nodes, self.default_hostname)  # as if each line had been typed
+        aes = self.master_key and tree.find(["password encryption aes"]) is not None
+        encrypt_tree(tree.nodes, self.default_hostname, aes)  # as if each line had been typed
         return tree
 
     @property
@@ -412,7 +413,7 @@ class CliSession:
         if not path and is_master_key(parts):
             self.device.master_key = True  # kept outside the config, as IOS keeps it
             return self._reply(config_line=True)
-        return self._add(line, path, encrypt_words(self.device.hostname, parts) if self.device.encrypts() else parts)
+        return self._add(line, path, shown_form(encrypt_words(self.device.hostname, parts, self.device.encrypts())))
 
     def _add(self, line: str, path: list[str], parts: list[str]) -> Reply:
         tree = self.device.running
@@ -508,11 +509,14 @@ class CliSession:
         self._closing = True
 
 
-def encrypt_tree(nodes: list[Node], hostname: str) -> None:
+def encrypt_tree(nodes: list[Node], hostname: str, aes: bool = True) -> None:
     for node in nodes:
         if node.raw is None:
-            node.text = " ".join(encrypt_words(hostname, words(node.text)))
-            encrypt_tree(node.children, hostname)
+            parts = words(node.text)
+            stored = encrypt_words(hostname, parts, aes)
+            if stored != parts:
+                node.text = " ".join(stored)
+            encrypt_tree(node.children, hostname, aes)
 
 
 def _has_vlan_1(vlans: str) -> bool:
@@ -541,8 +545,9 @@ def _plausible_child(mode: str, parts: list[str]) -> bool:
             return third in INTERFACE_SNOOPING_WORDS or (second == "dhcp" and third == "")
         return second in allowed
     if mode in STRICT_MODES or mode == "config-if-range":
-        return first in STRICT_MODES.get(mode, STRICT_MODES["config-if"])
-    if first in CLAIMED_WORDS.get(mode, frozenset()):
+        return first in STRICT_MODES.get(mode, STRICT_MODES["config-if"]) and (first, second) not in GLOBAL_PAIRS
+    claimed = CLAIMED_WORDS.get(mode, frozenset())
+    if first in claimed or f"{first} {second}" in claimed:
         return True
     return first not in GLOBAL_KEYWORDS
 

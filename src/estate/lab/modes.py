@@ -70,23 +70,48 @@ INTERFACE_IPV6_WORDS: frozenset[str] = _vocabulary(
 INTERFACE_SNOOPING_WORDS: frozenset[str] = frozenset({"trust", "limit"})
 
 # Words a sub-mode claims even though they are also top-level keywords (so a non-indented
-# `vlan 20` typed in a wireless policy profile stays in the profile, as on a real WLC).
+# `vlan 20` typed in a wireless policy profile stays in the profile, as on a real WLC). An entry
+# of two words claims only lines starting with both (`logging enable` belongs to the archive's
+# `log config`, `logging host` is still global).
 CLAIMED_WORDS: dict[str, frozenset[str]] = {
     "config-wireless-policy": frozenset({"vlan", "description", "service-policy", "ipv4"}),
     "config-policy-tag": frozenset({"wlan", "description"}),
     "config-site-tag": frozenset({"ap-profile", "flex-profile", "description"}),
     "config-wlan": frozenset({"security", "radio", "description"}),
     "config-wireless-flex-profile": frozenset({"vlan-name", "description", "native-vlan-id"}),
-    "config-ap-profile": frozenset({"description", "ssh", "mgmtuser"}),
+    "config-ap-profile": frozenset({"description", "ssh", "mgmtuser", "ntp ip"}),
+    "config-service-template": frozenset({"vlan", "description"}),
+    "config-archive-log-cfg": frozenset({"logging enable", "logging size", "hidekeys", "notify"}),
     "config-ap-filter": frozenset({"ap", "tag"}),
     "config-sg-tacacs+": frozenset({"server", "ip"}),
     "config-sg-radius": frozenset({"server", "ip"}),
     "config-server-tacacs": frozenset({"address", "key", "timeout"}),
-    "config-radius-server": frozenset({"address", "key", "timeout"}),
-    "config-pmap-c": frozenset({"police", "set", "priority", "bandwidth"}),
+    "config-radius-server": frozenset({"address", "key", "timeout", "automate-tester"}),
+    "config-pmap-c": frozenset({"police", "set", "priority", "bandwidth", "service-policy", "queue-limit"}),
     "config-router": frozenset({"network", "router-id", "neighbor", "redistribute"}),
     "dhcp-config": frozenset({"network", "default-router", "dns-server", "domain-name"}),
 }
+
+# Lines that start with a word valid in a strict sub-mode but exist only at the top level: typed
+# in the sub-mode, IOS runs them globally (`login block-for` in line mode, `authentication
+# critical recovery delay` in interface mode).
+GLOBAL_PAIRS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("login", "block-for"),
+        ("login", "quiet-mode"),
+        ("login", "delay"),
+        ("login", "on-failure"),
+        ("login", "on-success"),
+        ("authentication", "critical"),
+        ("authentication", "mac-move"),
+        ("dot1x", "critical"),
+        ("dot1x", "system-auth-control"),
+        ("errdisable", "recovery"),
+        ("errdisable", "detect"),
+        ("access-session", "mac-move"),
+        ("logging", "host"),
+    }
+)
 
 STRICT_MODES: dict[str, frozenset[str]] = {
     "config-if": INTERFACE_WORDS,
@@ -173,17 +198,44 @@ def section_mode(words: Sequence[str], parent_mode: str) -> str | None:
     """
     if not words:
         return None
-    first = words[0].lower()
-    second = words[1].lower() if len(words) > 1 else ""
-    third = words[2].lower() if len(words) > 2 else ""
+    lowered = [word.lower() for word in words]
     if parent_mode == "config":
-        return _top_section_mode(first, second, third, len(words))
-    nested = {
-        ("config-pmap", "class"): "config-pmap-c",
-        ("config-router", "address-family"): "config-router-af",
-        ("config-wireless-flex-profile", "vlan-name"): "config-wireless-flex-profile-vlan",
+        return _top_section_mode(lowered)
+    if len(lowered) < 2:
+        return None
+    first, second = lowered[0], lowered[1]
+    special = {
+        # `10 class always do-until-failure`
+        "config-class-control-policymap": first.isdigit() and second == "class",
+        "config-archive": (first, second) == ("log", "config"),
+        # `police cir 2000000` without its actions asks for them
+        "config-pmap-c": first == "police" and not _ACTIONS & set(lowered),
     }
-    return nested.get((parent_mode, first)) if len(words) > 1 else None
+    if special.get(parent_mode):
+        return _SPECIAL_NESTED[parent_mode]
+    return _NESTED.get((parent_mode, first))
+
+
+_ACTIONS = frozenset({"conform-action", "exceed-action", "violate-action"})
+_SPECIAL_NESTED: dict[str, str] = {
+    "config-class-control-policymap": "config-action-control-policymap",
+    "config-archive": "config-archive-log-cfg",
+    "config-pmap-c": "config-pmap-c-police",
+}
+_NESTED: dict[tuple[str, str], str] = {
+    ("config-pmap", "class"): "config-pmap-c",
+    ("config-router", "address-family"): "config-router-af",
+    ("config-wireless-flex-profile", "vlan-name"): "config-wireless-flex-profile-vlan",
+    # IBNS 2.0: policy-map type control subscriber → event → numbered class → numbered actions
+    ("config-event-control-policymap", "event"): "config-class-control-policymap",
+}
+# `<first> type <kind> ...` sections: (first, kind, subtype or "*") → mode.
+_TYPED_SECTIONS: dict[tuple[str, str, str], str] = {
+    ("class-map", "control", "subscriber"): "config-filter-control-classmap",
+    ("policy-map", "control", "subscriber"): "config-event-control-policymap",
+    ("class-map", "*", "*"): "config-cmap",
+    ("policy-map", "*", "*"): "config-pmap",
+}
 
 
 _SINGLE_WORD_SECTIONS = frozenset({"redundancy", "control-plane", "archive", "call-home"})
@@ -197,6 +249,7 @@ _FIRST_WORD_SECTIONS: dict[str, str] = {
     "track": "config-track",
     "object-group": "config-object-group",
     "parameter-map": "config-params-parameter-map",
+    "service-template": "config-service-template",
 }
 _PAIR_SECTIONS: dict[tuple[str, str], str] = {
     ("ipv6", "access-list"): "config-ipv6-acl",
@@ -208,6 +261,7 @@ _PAIR_SECTIONS: dict[tuple[str, str], str] = {
     ("tacacs", "server"): "config-server-tacacs",
     ("radius", "server"): "config-radius-server",
     ("key", "chain"): "config-keychain",
+    ("network-policy", "profile"): "config-network-policy",
     ("device-tracking", "policy"): "config-device-tracking",
     ("flow", "record"): "config-flow-record",
     ("flow", "exporter"): "config-flow-exporter",
@@ -224,6 +278,7 @@ _TRIPLE_SECTIONS: dict[tuple[str, str, str], str] = {
     ("event", "manager", "applet"): "config-applet",
     ("spanning-tree", "mst", "configuration"): "config-mst",
     ("aaa", "group", "server"): "config-sg-tacacs+",  # refined by aaa_group_mode
+    ("aaa", "server", "radius"): "config-locsvr-da-radius",  # aaa server radius dynamic-author (CoA)
     ("wireless", "profile", "flex"): "config-wireless-flex-profile",
     ("wireless", "profile", "policy"): "config-wireless-policy",
     ("wireless", "profile", "*"): "config-wireless-profile",
@@ -233,13 +288,20 @@ _TRIPLE_SECTIONS: dict[tuple[str, str, str], str] = {
 }
 
 
-def _top_section_mode(first: str, second: str, third: str, count: int) -> str | None:
+def _top_section_mode(lowered: Sequence[str]) -> str | None:
+    count = len(lowered)
+    first, second, third = [*lowered, "", "", ""][:3]
     if count < 2:
         return "config-" + first if first in _SINGLE_WORD_SECTIONS else None
     if first == "interface" and second == "range":
         return "config-if-range"
     if first == "vlan":
         return "config-vlan" if _VLAN_LIST.match(second) else None
+    if second == "type" and count > 2:
+        subtype = lowered[3] if count > 3 else ""
+        typed = _TYPED_SECTIONS.get((first, third, subtype)) or _TYPED_SECTIONS.get((first, "*", "*"))
+        if typed is not None:
+            return typed
     found = _FIRST_WORD_SECTIONS.get(first) or _PAIR_SECTIONS.get((first, second))
     if found is not None:
         return found
