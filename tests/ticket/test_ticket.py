@@ -56,11 +56,11 @@ def test_golden_ticket(review: Review, update_goldens: bool) -> None:
 
 def test_same_block_on_three_devices_is_one_change(review: Review) -> None:
     changes = {change.text[0]: change for change in group_changes(review)}
-    ntp = changes["ntp server 172.20.0.123"]
+    ntp = changes["ntp server 172.20.0.123 key 1"]
     assert ntp.targets == ["mps-0004-cs01", "mps-0024-cs01", "mps-0042-cs01"]
     text = _ticket(review, Provenance(COMMIT, False))
-    assert text.count("\nntp server 172.20.0.123\n") == 1  # the block, once
-    assert "### 1. `ntp server 172.20.0.123` on 3 devices\n" in text
+    assert text.count("\nntp server 172.20.0.123 key 1\n") == 1  # the block, once
+    assert "### 1. `ntp server 172.20.0.123 key 1` on 3 devices\n" in text
     assert "Devices: mps-0004-cs01, mps-0024-cs01, mps-0042-cs01" in text
 
 
@@ -140,7 +140,7 @@ def test_diff_shows_changed_devices_only(running: Path, colour: str, capsys: pyt
     out = capsys.readouterr().out
     assert "--- mps-0004-as01 (running)" in out and "+++ mps-0042-cs01 (intended)" in out
     assert "mps-dev-wlc01 (running)" not in out  # unchanged
-    coloured = "\x1b[32m+ ntp server 172.20.0.123\x1b[0m" in out
+    coloured = "\x1b[32m+ ntp server 172.20.0.123 key 1\x1b[0m" in out
     assert coloured is (colour == "always")
     assert ("\x1b[" in out) is (colour == "always")
 
