@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from estate.build.device_model import Role
+from estate.build.device_configs import WLC_ROLES, device_configs
 from estate.build.render import render_environment
 from estate.inventory.inventory import Inventory
 from estate.secrets import ENV_PREFIX, SECRET_NAMES, resolve
@@ -28,14 +28,14 @@ def secret_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 def saved(sample_inventory: Inventory, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """(folder of saved configs, {what was changed: hostname})."""
     folder = tmp_path_factory.mktemp("running")
-    wlc: list[str] = []
-    wlc_name = ""
     changed: dict[str, str] = {}
-    for artifact in render_environment(sample_inventory, ENV):
+    artifacts = render_environment(sample_inventory, ENV)
+    wlcs = [a for a in artifacts if a.role in WLC_ROLES]
+    for hostname, (_, text) in device_configs(wlcs).items():  # each WLC whole: own part + site shares
+        (folder / f"{hostname}.cfg").write_text(resolve(text, SECRETS))
+    for artifact in artifacts:
         text = resolve(artifact.text, SECRETS)
-        if artifact.role in {Role.WLC_GLOBAL, Role.WLC_SITE}:
-            wlc_name = artifact.hostname
-            wlc.extend(line + "\n" for line in text.splitlines() if line != "end")
+        if artifact.role in WLC_ROLES:
             continue
         if artifact.site_id == DRIFTED and "ntp_drifted" not in changed:
             changed["ntp_drifted"] = artifact.hostname
@@ -44,5 +44,4 @@ def saved(sample_inventory: Inventory, tmp_path_factory: pytest.TempPathFactory)
             changed["ntp_missing"] = artifact.hostname
             text = "".join(line + "\n" for line in text.splitlines() if not line.startswith("ntp "))
         (folder / f"{artifact.hostname}.cfg").write_text(text)
-    (folder / f"{wlc_name}.cfg").write_text("".join(wlc))
     return folder, changed

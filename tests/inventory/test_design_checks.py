@@ -197,8 +197,9 @@ def test_ports_whose_vlan_a_site_does_not_carry_are_an_error(inventory_copy: Pat
 
 
 def test_a_printers_vlan_everywhere_is_accepted(inventory_copy: Path) -> None:
+    everywhere = PRINTERS_VLAN[1].replace("    site_kinds: [police_station, headquarters]\n", "")
     edits = [(ESTATE, "    ports: [phone, desktop, printer]", "    ports: [phone, desktop]"),
-             (ESTATE, PRINTERS_VLAN[0], PRINTERS_VLAN[1].replace("    site_kinds: [police_station, headquarters]\n", ""))]
+             (ESTATE, PRINTERS_VLAN[0], everywhere)]
     for file, find, replace in edits:
         path = inventory_copy / file
         path.write_text(path.read_text(encoding="utf-8").replace(find, replace, 1), encoding="utf-8")

@@ -69,7 +69,9 @@ def test_the_whole_prod_estate_is_rendered(
     assert Counter(a.role for a in prod_artifacts) == {
         Role.CORE: len(models), Role.ACCESS: switches - len(models),
         Role.WLC_GLOBAL: len(wlc_hostnames(sample_inventory, "prod")),
-        Role.WLC_SITE: sum(m.wlc is not None for m in models.values()),
+        # each share on the site's pair, and again on its backup pair
+        Role.WLC_SITE: sum((m.wlc is not None) + (m.wlc is not None and m.wlc.backup is not None)
+                           for m in models.values()),
     }
     assert len({a.relpath for a in prod_artifacts}) == len(prod_artifacts)
 

@@ -15,8 +15,10 @@ from estate.build.validate import load_inventory
 
 INVENTORY = Path(__file__).parent / "fixtures" / "inventory"
 NTP = "ntp server 172.20.0.123 key 1\n"
-VTY_NEW = "line vty 0 4\n access-class MGMT-VTY in vrf-also\n exec-timeout 10 0\n logging synchronous\n transport input ssh\n"
-VTY_OLD = "line vty 0 4\n access-class MGMT-VTY in vrf-also\n exec-timeout 30 0\n logging synchronous\n transport input telnet ssh\n"
+VTY_NEW = ("line vty 0 4\n access-class MGMT-VTY in vrf-also\n exec-timeout 10 0\n logging synchronous\n"
+           " transport input ssh\n")
+VTY_OLD = ("line vty 0 4\n access-class MGMT-VTY in vrf-also\n exec-timeout 30 0\n logging synchronous\n"
+           " transport input telnet ssh\n")
 DOCK_NEW = "interface GigabitEthernet1/0/5\n description BWV dock 06\n switchport access vlan 50\n"
 DOCK_OLD = "interface GigabitEthernet1/0/5\n description BWV dock 06\n switchport access vlan 20\n"
 
