@@ -54,10 +54,17 @@ def nornir_baseline(shared_env: bool) -> tuple[float, float, float, dict[str, st
     from nornir_jinja2.plugins.tasks import template_file
 
     from estate.build.device_model import Role, build_site
-    from estate.build.render import ENTRY_TEMPLATES, WLC_FOLDER, WLC_SITE_FILE, Renderer, _filters
+    from estate.build.render import (
+        ENTRY_TEMPLATES,
+        WLC_FOLDER,
+        WLC_SITE_BACKUP_FILE,
+        WLC_SITE_FILE,
+        Renderer,
+        _filters,
+    )
     from estate.build.render_context import env_views, switch_contexts
     from estate.build.validate import load_inventory
-    from estate.build.wlc_context import wlc_env_views, wlc_global_contexts, wlc_site_context
+    from estate.build.wlc_context import pair_hostname_of, wlc_env_views, wlc_global_contexts, wlc_site_context
     from estate.paths import DEFAULT_INVENTORY, TEMPLATES_DIR
 
     inventory = load_inventory(DEFAULT_INVENTORY)
@@ -80,8 +87,11 @@ def nornir_baseline(shared_env: bool) -> tuple[float, float, float, dict[str, st
         for switch, context in switch_contexts(views, model):
             add(switch.hostname, switch.role, f"{ENV}/{sid}/{switch.hostname}.cfg", context)
         if model.wlc is not None:
-            add(f"{model.wlc.wlc_hostname}@{sid}", Role.WLC_SITE, f"{ENV}/{sid}/{WLC_SITE_FILE}",
-                wlc_site_context(views, wlcs, model, model.wlc))
+            share = wlc_site_context(views, wlcs, model, model.wlc)
+            add(f"{model.wlc.wlc_hostname}@{sid}", Role.WLC_SITE, f"{ENV}/{sid}/{WLC_SITE_FILE}", share)
+            if model.wlc.backup is not None:  # the same share on the backup pair, as estate renders it
+                backup = pair_hostname_of(wlcs, model.wlc.backup)
+                add(f"{backup}@{sid}", Role.WLC_SITE, f"{ENV}/{sid}/{WLC_SITE_BACKUP_FILE}", share)
     nornir = Nornir(inventory=Inventory(hosts=hosts, groups=Groups(), defaults=Defaults()),
                     runner=ThreadedRunner(), config=Config())
     built = time.perf_counter()

@@ -47,6 +47,20 @@ def atomic_write(
         raise
 
 
+def write_new(target: Path, data: bytes, *, mode: int = PRIVATE_FILE) -> None:
+    """Create `target`, which must not exist, holding `data`: for files inside a staged folder that
+    is synced and swapped in whole (no reader sees the folder before then, so a temporary file
+    and a rename per file would only double the metadata work). On failure nothing is left."""
+    handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+    try:
+        os.fchmod(handle, mode)  # the umask may have narrowed `mode`
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
 def write_private(target: Path, data: bytes | str) -> None:
     """`atomic_write` at 0600 (the default, said out loud where it matters)."""
     atomic_write(target, data, mode=PRIVATE_FILE)

@@ -19,6 +19,7 @@ import os
 import secrets
 import shutil
 import sys
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -38,7 +39,7 @@ from estate.build.wlc_context import (
     wlc_global_contexts,
     wlc_site_context,
 )
-from estate.files import PUBLIC_FILE, atomic_write
+from estate.files import PUBLIC_FILE, atomic_write, write_new
 from estate.inventory.inventory import Inventory
 from estate.paths import TEMPLATES_DIR
 
@@ -138,7 +139,7 @@ def checked_output(value: Any) -> Any:
     if kind is str:  # the exact-type tests keep the ~300,000 calls of a prod render cheap
         if value.isprintable():
             return value
-    elif kind is int:  # VLAN ids and counts
+    elif kind is int or kind is RenderedLines:  # VLAN ids and counts; lines a template here rendered
         return value
     else:
         value = str(value)
@@ -146,6 +147,33 @@ def checked_output(value: Any) -> Any:
             return value
     position, reason = unprintable(value) or (0, "")
     raise UnsafeValueError(value, reason, position)
+
+
+class RenderedLines(str):
+    """Lines that a template of the renderer's own environment produced (every value in them went
+    through `checked_output` there): the only multi-line text a `{{ ... }}` may print."""
+
+    __slots__ = ()
+
+
+PORT_BODY = "ios_xe/partials/port_body.j2"
+_port_bodies: weakref.WeakKeyDictionary[Any, dict[tuple[int, int | None, object], tuple[object, str]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def port_body(environment: jinja2.Environment, profile: object, channel: int | None, address: object) -> str:
+    """A port's lines after its description (`PORT_BODY`), rendered once per profile, channel and
+    address and then reused: every port of a kind shares one profile object, so the ~100,000 ports
+    of prod take a few thousand renders. Keyed by the profile's identity (hashing a profile per port
+    would cost as much as rendering it); the cache holds the profile, so its id cannot be reused."""
+    cache = _port_bodies.setdefault(environment, {})
+    key = (id(profile), channel, address)
+    hit = cache.get(key)
+    if hit is not None and hit[0] is profile:
+        return hit[1]
+    text = RenderedLines(environment.get_template(PORT_BODY).render(p=profile, channel=channel, address=address))
+    cache[key] = (profile, text)
+    return text
 
 
 def in_quotes(value: object) -> str:
@@ -169,7 +197,10 @@ def banner_text(value: object) -> str:
 
 def _filters() -> dict[str, Callable[..., Any]]:
     # every filter the templates use is registered here, and only here
-    return {"vlan_list": vlan_list, "ip_mask": ip_mask, "in_quotes": in_quotes, "banner_text": banner_text}
+    from jinja2 import pass_environment  # lazy, as in Renderer.environment; marks the function itself
+
+    return {"vlan_list": vlan_list, "ip_mask": ip_mask, "in_quotes": in_quotes, "banner_text": banner_text,
+            "port_body": pass_environment(port_body)}
 
 
 def _shown(value: str, position: int, width: int = 80) -> str:
@@ -205,6 +236,7 @@ class Renderer:
             autoescape=False,  # noqa: S701 - device configs, not HTML
             auto_reload=False,  # one process renders one tree: no mtime check per include
             cache_size=-1,
+            bytecode_cache=_bytecode_cache(),
         )
         env.filters.update(_filters())
         return env
@@ -221,6 +253,19 @@ class Renderer:
         except jinja2.TemplateError as exc:
             at = _template_frame(exc.__traceback__, self.templates)
             raise RenderError(f"{template} for {where}: {exc}{at}") from None
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between processes (a cold render spends ~0.15 s compiling them
+    otherwise). Jinja's default folder is per user, mode 0700 and checked to be ours before use;
+    entries are keyed by the template source's checksum, so an edited template is recompiled, and
+    the loader still checks the source text on every load. None when no safe folder exists."""
+    import jinja2
+
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except RuntimeError:  # the folder exists but is not ours, or not private: do without
+        return None
 
 
 def _checked_loader(root: Path) -> jinja2.BaseLoader:
@@ -458,9 +503,8 @@ def _stage(staging: Path, current: Path, written: dict[str, bytes], skip: set[st
         relative, name = os.path.split(relpath.split("/", 1)[1])
         targets[Path(folder(relative), name)] = data
     with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
-        # durable=False: `_flush` syncs the whole staged folder once, before the swap
-        list(pool.map(lambda item: atomic_write(item[0], item[1], mode=PUBLIC_FILE, mkdir=False, durable=False),
-                      targets.items()))
+        # new files in a folder nobody reads yet: `_flush` syncs it once and `_swap` puts it in place
+        list(pool.map(lambda item: write_new(item[0], item[1], mode=PUBLIC_FILE), targets.items()))
 
 
 STAGING, ASIDE = "staging", "old"
