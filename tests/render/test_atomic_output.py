@@ -18,7 +18,7 @@ import pytest
 from estate.build import render
 from estate.build.render import MANIFEST, Scope, recover, render_environment, write_artifacts
 from estate.cli.main import main
-from estate.files import atomic_write
+from estate.files import atomic_write, write_new
 from estate.inventory.inventory import Inventory
 
 
@@ -65,11 +65,13 @@ def _failing(
 
 
 ENOSPC = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-FAILURES: dict[str, Callable[[Path, int], bool]] = {
-    "first file": lambda target, n: n == 1,
-    "fifth file": lambda target, n: n == 5,
-    "manifest": lambda target, n: target.name == MANIFEST,
+# which writer fails: the staged configs are created by `write_new`, the manifest by `atomic_write`
+FAILURES: dict[str, tuple[str, Callable[[Path, int], bool]]] = {
+    "first file": ("write_new", lambda target, n: n == 1),
+    "fifth file": ("write_new", lambda target, n: n == 5),
+    "manifest": ("atomic_write", lambda target, n: target.name == MANIFEST),
 }
+WRITERS: dict[str, Callable[..., Any]] = {"write_new": write_new, "atomic_write": atomic_write}
 
 
 @pytest.mark.parametrize("where", sorted(FAILURES))
@@ -77,7 +79,8 @@ def test_a_full_disk_leaves_the_old_output_and_no_leftovers(
     where: str, old_output: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = tree(old_output)
-    monkeypatch.setattr(render, "atomic_write", _failing(atomic_write, FAILURES[where], ENOSPC))
+    writer, fail = FAILURES[where]
+    monkeypatch.setattr(render, writer, _failing(WRITERS[writer], fail, ENOSPC))
     capsys.readouterr()
     assert main(["render", "--env", "dev", "--out", str(old_output)]) == 2
     err = capsys.readouterr().err
@@ -103,7 +106,7 @@ def test_ctrl_c_while_writing_leaves_the_old_output(
     old_output: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = tree(old_output)
-    monkeypatch.setattr(render, "atomic_write", _failing(atomic_write, lambda t, n: n == 2, KeyboardInterrupt()))
+    monkeypatch.setattr(render, "write_new", _failing(write_new, lambda t, n: n == 2, KeyboardInterrupt()))
     assert main(["render", "--env", "dev", "--out", str(old_output)]) == 130
     assert tree(old_output) == before
     assert leftovers(old_output) == []
