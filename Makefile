@@ -16,8 +16,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# then the dev hub routers, from the dev stack's outputs as the offline plan declares them (a
+# deployed stack: `pulumi stack output --json --show-secrets > FILE` instead)
 demo: $(STAMP)
 	@$(PY) -m estate.cli.demo --out $(OUT)
+	@echo; echo "==> the dev hub routers, joined to the dev stack's (offline) outputs"
+	$(PY) -m estate.cli.main plan --env dev --outputs $(OUT)/dev-stack-outputs.json > /dev/null
+	$(PY) -m estate.cli.main render --env dev --out $(OUT) --stack-outputs $(OUT)/dev-stack-outputs.json
 
 test: $(STAMP) lint typecheck unit
 

@@ -1,7 +1,8 @@
 """Render benchmark: `estate render --env prod` as a cold process against a Nornir baseline.
 
-(a) wall time of `estate render --env prod --out <tmp>` in a fresh subprocess: interpreter start,
-    validate, render and write of every device (and its peak memory);
+(a) wall time of `estate render --env prod --out <tmp> --stack-outputs <prod outputs>` in a fresh
+    subprocess: interpreter start, validate, render and write of every device, edge and hub routers
+    included (and its peak memory); the outputs come from the offline plan, untimed;
 (b) in this process, the same templates for the same devices rendered by Nornir: one
     `nornir_jinja2` `template_file` task per host on the default threaded runner, hosts built in
     code from the same device models with the same context as host data. Timed: inventory build
@@ -29,12 +30,24 @@ TARGET_MB = 500
 RUNS = 3
 
 
-def estate_cold(out: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB, of every child so far) of a cold `estate render` process."""
+def _estate() -> list[str]:
     estate = Path(sys.executable).with_name("estate")
-    command = [str(estate)] if estate.exists() else [sys.executable, "-m", "estate.cli.main"]
+    return [str(estate)] if estate.exists() else [sys.executable, "-m", "estate.cli.main"]
+
+
+def stack_outputs(folder: Path) -> Path:
+    """The prod stack's outputs from the offline plan (not timed): what renders the hub routers."""
+    path = folder / "prod-stack-outputs.json"
+    subprocess.run([*_estate(), "plan", "--env", ENV, "--outputs", str(path)], check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
+def estate_cold(out: Path, outputs: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB, of every child so far) of a cold `estate render` process:
+    every site's switches, edge router and WLC shares, the WLCs, and the hub routers."""
     started = time.perf_counter()
-    subprocess.run([*command, "render", "--env", ENV, "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*_estate(), "render", "--env", ENV, "--out", str(out), "--stack-outputs", str(outputs)],
+                   check=True, stdout=subprocess.DEVNULL)
     elapsed = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kilobytes on Linux
     return elapsed, peak_kb / 1024
@@ -126,12 +139,15 @@ def estate_in_process() -> float:
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
         # fresh output folders: a cold run writes every file; best of RUNS against machine noise
-        runs = [estate_cold(Path(tmp) / f"out{n}")[0] for n in range(RUNS)]
+        outputs = stack_outputs(Path(tmp))
+        runs = [estate_cold(Path(tmp) / f"out{n}", outputs)[0] for n in range(RUNS)]
         estate_seconds, median = min(runs), statistics.median(runs)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KB on Linux
         out = Path(tmp) / "out0"
-        written = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
-                   for p in out.rglob("*.cfg")}
+        everything = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in out.rglob("*.cfg")}
+        hubs = sorted(k for k in everything if k.startswith(f"{ENV}/hubs/"))
+        # the Nornir side renders the device configs of the inventory; the hubs need the stack's outputs
+        written = {k: v for k, v in everything.items() if not k.startswith(f"{ENV}/hubs/")}
     build, run, nornir_seconds, texts = nornir_baseline(shared_env=False)
     shared_build, shared_run, shared_seconds, shared_texts = nornir_baseline(shared_env=True)
     in_process = estate_in_process()
@@ -157,6 +173,7 @@ def main() -> int:
         ("ratio nornir shared env / estate cold process", f"{shared_seconds / estate_seconds:7.2f} x", "",
          None),
         ("estate peak memory (maxrss)", f"{peak_mb:7.0f} MB", f"< {TARGET_MB} MB", peak_mb < TARGET_MB),
+        ("hub routers rendered from the stack outputs", f"{len(hubs):7d}", "", None),
         ("configs estate / nornir default / nornir shared",
          f"{len(written)}/{len(texts)}/{len(shared_texts)}", "same", same and same_shared),
     ]

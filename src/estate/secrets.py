@@ -33,7 +33,12 @@ SECRET_NAMES = (
     "NTP_KEY",  # NTP authentication key (hmac-sha2-256): typed in clear, shown by the device as type 7
     "AP_MGMT_PASSWORD",  # the APs' management user's password (Catalyst 9800 AP profile): shown as type 8
     "AP_MGMT_SECRET",  # that user's enable secret: the same
+    "WAN_OVERLAY_PSK",  # IKEv2 pre-shared key of the cellular-backup overlay (edge routers and hubs): shown as type 6
 )
+# Name families: one secret per member, named from the inventory or the stack. A hub router's
+# AWS tunnels: VPN_PSK_<HUB>_T<n>, HUB the hub's name upper-cased with '-' as '_', n 1 or 2
+# (AWS generates each key; `pulumi stack output --show-secrets` shows it to the operator).
+SECRET_FAMILIES = (re.compile(r"VPN_PSK_[A-Z0-9_]+_T[12]"),)
 ENV_PREFIX = "ESTATE_SECRET_"
 MASK = "<secret>"
 MIN_LEARNED = 4  # shorter old values are left to the positional mask: masking "1" everywhere ruins a review
@@ -46,6 +51,7 @@ _VALUE = r'(?P<value>(?:[^\s"]|"(?![\s,\]}:]|$))+)'
 # Keywords after which IOS-XE always prints a secret (hash, ciphertext or clear text).
 _SECRET_POSITIONS = re.compile(
     r"(?<![\w-])(?:(?:server-key|key-string) (?:[0-9] )?"
+    r"|pre-shared-key (?:(?:local|remote) )?(?:[0-9] )?"
     r"|(?:key|secret|password) [0-9] "
     r"|(?:authentication|message-digest)-key [0-9]+ (?:md5|hmac-sha\S*|cmac-aes-\d+) "
     r"|auth (?:md5|sha\S*) "
@@ -177,6 +183,11 @@ def _placeholder_matchers(intended: str) -> dict[tuple[str, ...], list[tuple[re.
     return matchers
 
 
+def is_secret_name(name: str) -> bool:
+    """A fixed secret (`SECRET_NAMES`) or a member of a name family (`SECRET_FAMILIES`)."""
+    return name in SECRET_NAMES or any(family.fullmatch(name) for family in SECRET_FAMILIES)
+
+
 def placeholders_in(text: str) -> set[str]:
     return set(_PLACEHOLDER.findall(text))
 
@@ -186,7 +197,10 @@ def from_environment(environ: Mapping[str, str] | None = None) -> SecretBook:
     surrounding whitespace or control characters."""
     env = os.environ if environ is None else environ
     values = {}
-    for name in SECRET_NAMES:
+    names = [*SECRET_NAMES, *sorted(key[len(ENV_PREFIX):] for key in env
+                                   if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX):] not in SECRET_NAMES
+                                   and is_secret_name(key[len(ENV_PREFIX):]))]
+    for name in names:
         value = env.get(ENV_PREFIX + name)
         if value:
             values[name] = check_value(value, ENV_PREFIX + name)

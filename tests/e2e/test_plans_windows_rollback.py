@@ -22,6 +22,7 @@ pytestmark = pytest.mark.e2e
 SITE = "MPS-0042"  # window Mon-Fri 20:00-23:00 (Europe/London)
 CORE = "mps-0042-cs01"
 SHARE = "mps-dev-wlc01@MPS-0042"
+EDGE = "mps-0042-er01"  # the site's WAN edge router (issue 13): a device of the site, last in its order
 OUTSIDE = datetime(2025, 6, 2, 10, 0, tzinfo=UTC)  # a Monday, 11:00 BST
 INSIDE = datetime(2025, 6, 2, 19, 30, tzinfo=UTC)  # the same Monday, 20:30 BST
 
@@ -63,17 +64,17 @@ def test_plan_push_changes_the_devices_then_reruns_as_already_applied(
     plan = tmp_path / "plan.json"
     save_plan(fresh_lab, plan)
     planned = {d["target"] for d in json.loads(plan.read_text())["devices"]}
-    assert planned == {CORE, SHARE}
+    assert planned == {CORE, SHARE, EDGE}
     assert push_plan(fresh_lab, plan, tmp_path / "runs", *ANY_TIME) == 0, capsys.readouterr().out
     # the devices really changed: they now run what was planned (a push that applies nothing fails here)
     assert not same_config(fresh_lab.handle.running_config(CORE), fresh_lab.shown[CORE])
     assert {name: status for name, status in statuses(fresh_lab, capsys).items() if name in planned} == {
-        CORE: "unchanged", SHARE: "unchanged"}
+        CORE: "unchanged", SHARE: "unchanged", EDGE: "unchanged"}
     code = push_plan(fresh_lab, plan, tmp_path / "runs", *ANY_TIME)
     out = capsys.readouterr().out
     assert code == 0, out
     assert outcomes(summary(tmp_path / "runs")) == {CORE: "already-applied", SHARE: "already-applied",
-                                                 "mps-dev-wlc01": "unchanged"}
+                                                 EDGE: "already-applied", "mps-dev-wlc01": "unchanged"}
     assert "FAILED" not in out
 
 
@@ -181,12 +182,13 @@ def test_rollback_restores_a_site_that_succeeded(fresh_lab: Lab, tmp_path: Path,
     code = main([*rollback, "--commit"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert at_start_all(fresh_lab, [CORE, "mps-dev-wlc01"])
+    assert at_start_all(fresh_lab, [CORE, EDGE, "mps-dev-wlc01"])
     restored = summary(runs, next(p.name for p in runs.iterdir() if p.is_dir() and p.name != pushed))
     assert restored["kind"] == "rollback"
-    assert outcomes(restored) == {SHARE: "applied", CORE: "applied"}
-    # within the site, the reverse of the push's order: the WLC share first, then the core
-    assert [d["target"] for d in restored["units"][0]["devices"]] == [SHARE, CORE]
+    assert outcomes(restored) == {EDGE: "applied", SHARE: "applied", CORE: "applied"}
+    # within the site, the reverse of the push's order: the edge router first, the WLC share, then the
+    # core (each step back is a state the push went through)
+    assert [d["target"] for d in restored["units"][0]["devices"]] == [EDGE, SHARE, CORE]
     assert main(["runs", "--runs-dir", str(runs)]) == 0
     assert pushed in capsys.readouterr().out
 

@@ -44,5 +44,8 @@ def test_goldens_cover_every_site_kind_and_wlc_part(sample_inventory: Inventory,
     golden_kinds = {sample_inventory.sites[s].kind for sites in GOLDEN_SITES.values() for s in sites}
     assert golden_kinds == kinds_in_estate
     roles = {a.role.value for a in rendered.values()}
-    assert roles == {"core", "access", "wlc_site", "wlc_global"}
+    assert roles == {"core", "access", "edge", "hub", "wlc_site", "wlc_global"}
+    designs = {sample_inventory.estate.site_kinds[sample_inventory.sites[s].kind].wan.design
+               for sites in GOLDEN_SITES.values() for s in sites}
+    assert designs == set(sample_inventory.estate.wan.designs)  # a site of every WAN design
     assert all(Path(CONFIGS / env / "wlc").is_dir() for env in GOLDEN_SITES)

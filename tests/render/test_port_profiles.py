@@ -99,7 +99,8 @@ def test_profiles_decide_nac_protection_and_qos_per_kind(sample_inventory: Inven
         assert fabric.protection.dhcp_trust and fabric.protection.arp_trust and fabric.protection.udld_aggressive
     assert profiles.downlink_channel.protection.root_guard and not profiles.uplink_channel.protection.root_guard
     wan = profiles.by_kind[PortKind.WAN]
-    assert wan.mode is Mode.ROUTED and wan.wan_facing and wan.qos_out == "WAN-EDGE-SHAPER"
+    # a plain routed link to the edge router, which shapes the WAN
+    assert wan.mode is Mode.ROUTED and not wan.wan_facing and wan.qos_out is None and wan.qos_in is None
 
 
 def test_client_vlans_are_every_site_vlan_but_management_and_ap_management(sample_inventory: Inventory) -> None:

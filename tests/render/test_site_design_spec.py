@@ -160,7 +160,7 @@ def _net(entry: str) -> str:
 
 
 def _every_device(prod: Rendered) -> Iterator[tuple[str, Node]]:
-    for artifact, tree in prod.of(Role.CORE, Role.ACCESS):
+    for artifact, tree in prod.of(Role.CORE, Role.ACCESS, Role.EDGE):
         yield artifact.hostname, tree
     yield from prod.wlcs()
 
@@ -180,7 +180,7 @@ def test_every_vty_has_an_access_class_from_the_management_prefixes(prod: Render
     assert devices > 1_000
 
 
-def test_management_plane_baseline_on_every_switch_and_wlc(prod: Rendered) -> None:
+def test_management_plane_baseline_on_every_switch_router_and_wlc(prod: Rendered) -> None:
     prefixes = list(prod.inventory.estate.services.management_prefixes)
     for hostname, tree in _every_device(prod):
         top = tree.lines()
@@ -203,31 +203,55 @@ def test_management_plane_baseline_on_every_switch_and_wlc(prod: Rendered) -> No
         assert any(line.startswith("banner login") for line in top), hostname
 
 
-def test_every_sites_wan_interface_is_shaped_to_its_circuit_with_voice_llq(prod: Rendered) -> None:
+def test_every_sites_wan_is_shaped_at_its_edge_router_to_its_circuit_with_voice_llq(prod: Rendered) -> None:
+    """One place shapes the WAN: each carrier interface of the site's edge router, to the circuit,
+    with the capacity model's voice rate as the LLQ policer."""
     step = prod.inventory.estate.qos.priority_step_kbps * 1000
     settings = CapacitySettings()
-    for artifact, tree in prod.of(Role.CORE):
+    checked = 0
+    for artifact, tree in prod.of(Role.EDGE):
         site = prod.inventory.sites[str(artifact.site_id)]
-        policies = {n.text.removeprefix("policy-map "): n for n in sections(tree, "policy-map ")
-                    if not n.text.startswith("policy-map type ")}
+        model = build_site(prod.inventory, ENV, site)
+        policies = {n.text.removeprefix("policy-map "): n for n in sections(tree, "policy-map ")}
+        carriers = {c.interface for c in model.edge.mpls}
         shaped = []
         for port in _interfaces(tree):
-            if "no switchport" not in port.lines():
-                continue
-            for line in port.lines():
-                if line.startswith("service-policy output "):
-                    shaped.append(policies[line.split()[-1]])
-        assert len(shaped) == 1, f"{artifact.hostname}: {len(shaped)} WAN-facing shaped ports"
-        default = shaped[0].child("class class-default")
-        assert default is not None
-        shape = next(line for line in default.lines() if line.startswith("shape average "))
-        assert int(shape.split()[2]) == site.wan_mbps * 1_000_000, artifact.hostname
-        child = policies[next(line for line in default.lines() if line.startswith("service-policy ")).split()[-1]]
-        priority = next(c for c in child.children if "priority level 1" in c.lines())
-        cir = int(next(line for line in priority.lines() if line.startswith("police cir ")).split()[2])
-        voice_bps = site_capacity(site, settings).voice_kbps_ipsec * 1000
-        assert voice_bps <= cir < voice_bps + step, f"{artifact.hostname}: LLQ {cir} for voice {voice_bps:.0f}"
-        assert cir <= site.wan_mbps * 1_000_000 * prod.inventory.estate.qos.priority_max_share
+            name = port.text.removeprefix("interface ")
+            output = [line for line in port.lines() if line.startswith("service-policy output ")]
+            if name in carriers:
+                assert len(output) == 1, f"{artifact.hostname} {name}: carrier interface not shaped"
+                shaped.append(policies[output[0].split()[-1]])
+            else:
+                assert not output, f"{artifact.hostname} {name}: only carrier interfaces shape"
+        assert len(shaped) == len(carriers) >= 1, artifact.hostname
+        for policy in shaped:
+            default = policy.child("class class-default")
+            assert default is not None
+            shape = next(line for line in default.lines() if line.startswith("shape average "))
+            assert int(shape.split()[2]) == site.wan_mbps * 1_000_000, artifact.hostname
+            child = policies[next(line for line in default.lines() if line.startswith("service-policy ")).split()[-1]]
+            priority = next(c for c in child.children if "priority level 1" in c.lines())
+            cir = int(next(line for line in priority.lines() if line.startswith("police cir ")).split()[2])
+            voice_bps = site_capacity(site, settings).voice_kbps_ipsec * 1000
+            assert voice_bps <= cir < voice_bps + step, f"{artifact.hostname}: LLQ {cir} for voice {voice_bps:.0f}"
+            assert cir <= site.wan_mbps * 1_000_000 * prod.inventory.estate.qos.priority_max_share
+        checked += 1
+    assert checked == len(prod.inventory.env_sites(ENV))
+
+
+def test_the_cores_wan_port_is_a_plain_routed_link_to_the_edge_router(prod: Rendered) -> None:
+    for artifact, tree in prod.of(Role.CORE):
+        model = build_site(prod.inventory, ENV, prod.inventory.sites[str(artifact.site_id)])
+        routed = [port for port in _interfaces(tree) if "no switchport" in port.lines()]
+        assert len(routed) == 1, f"{artifact.hostname}: {len(routed)} routed ports"
+        lines = routed[0].lines()
+        where = f"{artifact.hostname} {routed[0].text}"
+        assert not [line for line in lines if line.startswith("service-policy")], f"{where}: the edge router shapes"
+        assert f"ip address {model.addressing.wan_local} 255.255.255.252" in lines, where
+        assert model.edge.hostname in _description(routed[0]), where
+        shapers = [c for n in sections(tree, "policy-map ") for c in n.walk() if c.text.startswith("shape average")]
+        assert not shapers, where
+        assert f"ip route 0.0.0.0 0.0.0.0 {model.addressing.wan_peer} name WAN-DEFAULT" in tree.lines(), where
 
 
 def test_voice_is_trusted_only_from_the_voice_subnet(prod: Rendered) -> None:

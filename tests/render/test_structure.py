@@ -67,7 +67,7 @@ def test_the_whole_prod_estate_is_rendered(
 ) -> None:
     switches = sum(len(m.switches) for m in models.values())
     assert Counter(a.role for a in prod_artifacts) == {
-        Role.CORE: len(models), Role.ACCESS: switches - len(models),
+        Role.CORE: len(models), Role.ACCESS: switches - len(models), Role.EDGE: len(models),
         Role.WLC_GLOBAL: len(wlc_hostnames(sample_inventory, "prod")),
         # each share on the site's pair, and again on its backup pair
         Role.WLC_SITE: sum((m.wlc is not None) + (m.wlc is not None and m.wlc.backup is not None)
@@ -146,12 +146,13 @@ def test_no_ip_address_is_used_twice_estate_wide(
     seen: dict[str, str] = {}
     for artifact in prod_artifacts:
         for line in artifact.text.splitlines():
-            if line.startswith(" ip address "):
+            if line.startswith(" ip address ") and line != " ip address negotiated":  # the cellular modem's
                 address = line.split()[2]
                 assert address not in seen, f"{address} on {artifact.hostname} and {seen[address]}"
                 seen[address] = artifact.hostname
     # per core: Loopback0, the WAN port and one SVI per site VLAN; per access switch: its mgmt SVI
-    expected = sum(2 + len(m.addressing.subnets) + len(m.access) for m in models.values())
+    # per edge router: Loopback0, its LAN port, each carrier port or the cellular overlay's tunnel
+    expected = sum(2 + len(m.addressing.subnets) + len(m.access) + 2 + len(m.edge.circuits) for m in models.values())
     assert len(seen) == expected
 
 
@@ -208,14 +209,15 @@ def test_every_switch_recovers_each_errdisable_cause_its_ports_raise(
                 assert f"errdisable recovery cause {cause}" in config, f"{host}: {cause}"
 
 
-def test_the_cores_wan_port_is_shaped_and_downlinks_root_guarded(
+def test_the_cores_wan_port_is_plain_and_downlinks_root_guarded(
     models: dict[str, SiteModel], by_host: dict[str, dict[str, list[str]]]
 ) -> None:
     for model in models.values():
         core = by_host[model.core.hostname]
         wan = next(p for p in model.core.ports if p.kind is PortKind.WAN)
-        assert "service-policy output WAN-EDGE-SHAPER" in core[f"interface {wan.name}"]
-        assert f"shape average {model.site.wan_mbps * 1_000_000}" in core["policy-map WAN-EDGE-SHAPER"]
+        # the edge router shapes the WAN (tests/render/test_edge_routers.py)
+        assert not [c for c in core[f"interface {wan.name}"] if c.startswith("service-policy")], model.core.hostname
+        assert "policy-map WAN-EDGE-SHAPER" not in core
         for pc in model.core.port_channels:
             assert "spanning-tree guard root" in core[f"interface Port-channel{pc.number}"]
 

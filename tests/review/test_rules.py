@@ -85,6 +85,11 @@ PRESENCE_EXAMPLES: dict[str, tuple[str, str, str]] = {
         f" mgmtuser username apadmin password 8 $8${CIPHER} secret 8 $8$x{CIPHER}",
         " mgmtuser username apadmin password 0 ${AP_MGMT_PASSWORD} secret 0 ${AP_MGMT_SECRET}",
     ),
+    r"crypto ikev2 keyring \S+ / peer \S+ / (?P<id>pre-shared-key(?: local| remote)?) (?:(?P<type>[0-9]) )?"
+    r"(?P<secret>\S+)": (
+        "crypto ikev2 keyring AWS\n peer AWS-T1\n  address 192.0.2.21\n", f"  pre-shared-key 6 {CIPHER}",
+        "  pre-shared-key 0 ${VPN_PSK_HUB_EAST_T1}",
+    ),
 }
 
 SNMP_GROUP = "snmp-server group NMS-RO v3 priv\n"
@@ -216,7 +221,9 @@ def test_rotation_resends_the_key_and_rolls_back_to_the_device_ciphertext(rule: 
     running, intended = BASE + section + shown + "\n", BASE + section + intended_line + "\n"
     name = sorted(placeholders_in(intended_line))[0]
     diff = compute_diff("sw1", "sw1", running, intended, rotate=frozenset({name, "NOT_IN_THIS_CONFIG"}))
-    header, exits = (section.splitlines()[:1], ["exit"]) if section else ([], [])
+    depth = len(intended_line) - len(intended_line.lstrip())  # the sections above the line, entered and left
+    header = [line.strip() for line in section.splitlines() if len(line) - len(line.lstrip()) < depth]
+    exits = ["exit"] * len(header)
     assert [line.strip() for line in diff.remediation] == [*header, intended_line.strip(), *exits]
     assert any(CIPHER in line for line in diff.rollback)
     assert not any(line.strip().startswith("no ") for line in diff.remediation)

@@ -37,15 +37,19 @@ def test_typo_is_reported_with_close_match(project: Path, capsys: pytest.Capture
     line = retype_hub(project, site, "hub-nrth")
     assert main(["validate", "--inventory", str(project)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("1 problem in the inventory:\n")
+    # the inventory's own hub list (wan.hubs) and the stacks both miss it: two problems
+    assert err.startswith("2 problems in the inventory:\n")
+    assert f"  sites.csv:{line}, site {site}, field wan_hub: WAN hub 'hub-nrth' is not in wan.hubs" in err
     assert (f"  sites.csv:{line}, site {site}, field wan_hub: WAN hub 'hub-nrth' is not declared by the stack of any "
             "environment holding the site (Pulumi.prod.yaml: estate:network.vpnHubs)\n") in err
     assert "did you mean hub-north?" in err
 
 
-def test_without_stack_files_there_is_nothing_to_check(inventory_copy: Path) -> None:
+def test_without_stack_files_only_the_inventory_hubs_are_checked(inventory_copy: Path) -> None:
     retype_hub(inventory_copy, rows(inventory_copy)[0]["site_id"], "hub-nowhere")
-    load_inventory(inventory_copy)  # no Pulumi project around the inventory
+    with pytest.raises(InventoryError) as failed:
+        load_inventory(inventory_copy)  # no Pulumi project around the inventory: no stack problem
+    assert [p.message.split(" of ")[0] for p in failed.value.problems] == ["WAN hub 'hub-nowhere' is not in wan.hubs"]
 
 
 def test_a_site_needs_its_hub_in_an_environment_that_holds_it(project: Path) -> None:

@@ -76,9 +76,9 @@ def test_one_risk_flag_per_change_not_per_line(review: Review) -> None:
     vty = next(c for c in group_changes(review) if c.text[0] == "line vty 0 4")
     device = next(d for d in review.devices if d.target.name == "mps-0004-as02")
     assert sum(r.kind.value == "vty" for r in device.risks) >= 2  # several lines flagged in the block...
-    assert len(vty.targets) == 4
+    assert len(vty.targets) == 7  # every access switch and edge router: the fixture's VTY edit
     text = _ticket(review, Provenance(COMMIT, False))
-    assert "- risk (one flag per change): 1 medium\n" in text  # ...one flag for the change on 4 devices
+    assert "- risk (one flag per change): 1 medium\n" in text  # ...one flag for the change on 7 devices
     assert text.count("risk **medium** (vty)") == 1
 
 

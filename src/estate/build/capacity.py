@@ -9,6 +9,7 @@ documented default, so a planner can change it and see what moves.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from enum import StrEnum
@@ -146,16 +147,73 @@ class CapacityTotals:
     sites_not_fitting: int
 
 
+# The hubs' VPN to AWS. Source: AWS Site-to-Site VPN user guide, "Tunnel options" and "Quotas":
+# each VPN connection has two tunnels; a Standard tunnel carries up to 1.25 Gbps. Traffic from
+# the hub to AWS uses both tunnels (BGP with equal AS paths, ECMP on a Transit Gateway with VPN
+# ECMP support); AWS replaces tunnel endpoints one at a time for maintenance, so for that time
+# one tunnel carries everything.
+VPN_TUNNEL_MBPS = 1250.0
+VPN_TUNNELS_PER_CONNECTION = 2
+HUB_REMEDY = ("add a VPN connection to the hub (the Transit Gateway spreads ECMP over all its tunnels), "
+              "use Large (5 Gbps) tunnels, or carry the video over Direct Connect")
+
+
+@dataclass(frozen=True, slots=True)
+class HubCapacity:
+    """A hub router's VPN to AWS against the cloud-bound traffic of the sites behind it: their
+    voice (pooled Erlang B over the hub's sites, in IPsec: the voice tier is in the cloud) and
+    their video upload at the rate that drains a day's footage within the window."""
+
+    hub: str  # the hub's name (wan.hubs)
+    hostname: str  # its router in the environment (or the one the sites fall back to)
+    sites: tuple[str, ...]
+    voice_mbps: float
+    video_mbps: float
+    tunnels: int
+    capacity_mbps: float  # every tunnel up
+
+    @property
+    def need_mbps(self) -> float:
+        return self.voice_mbps + self.video_mbps
+
+    @property
+    def headroom_mbps(self) -> float:
+        return self.capacity_mbps - self.need_mbps
+
+    @property
+    def fits(self) -> bool:
+        return self.need_mbps <= self.capacity_mbps
+
+    @property
+    def fits_one_tunnel_down(self) -> bool:
+        """Whether the sites still fit while AWS maintains one of the tunnels."""
+        return self.need_mbps <= self.capacity_mbps * (self.tunnels - 1) / self.tunnels
+
+    @property
+    def advice(self) -> str:
+        if not self.fits:
+            return (f"needs {self.need_mbps:.0f} Mb/s, the VPN carries {self.capacity_mbps:.0f}: {HUB_REMEDY}")
+        if not self.fits_one_tunnel_down:
+            return (f"fits, but not with one tunnel in maintenance ({self.capacity_mbps / self.tunnels:.0f} Mb/s): "
+                    "uploads slow down then; plan the video window around AWS maintenance notices")
+        return ""
+
+
 @dataclass(frozen=True, slots=True)
 class CapacityReport:
     env: str
     settings: CapacitySettings
     sites: tuple[SiteCapacity, ...]
     totals: CapacityTotals
+    hubs: tuple[HubCapacity, ...] = ()
 
     @property
     def flagged(self) -> tuple[SiteCapacity, ...]:
         return tuple(s for s in self.sites if not s.fits)
+
+    @property
+    def flagged_hubs(self) -> tuple[HubCapacity, ...]:
+        return tuple(h for h in self.hubs if not h.fits)
 
 
 def site_capacity(site: Site, settings: CapacitySettings) -> SiteCapacity:
@@ -213,7 +271,8 @@ def plan_capacity(
     chosen = settings or CapacitySettings()
     sites = inventory.env_sites(env, only)
     per_site = [site_capacity(site, chosen) for site in sites]
-    return CapacityReport(env, chosen, tuple(per_site), totals(sites, per_site, chosen))
+    report = CapacityReport(env, chosen, tuple(per_site), totals(sites, per_site, chosen))
+    return dataclasses.replace(report, hubs=hub_capacity(inventory, env, report))
 
 
 def priority_kbps(voice_kbps: float, step_kbps: int) -> int:
@@ -221,3 +280,27 @@ def priority_kbps(voice_kbps: float, step_kbps: int) -> int:
     one step (a site without phones still needs a valid policer). The switch config and the
     priority-share check both use this, so they cannot disagree."""
     return max(1, math.ceil(round(voice_kbps, 6) / step_kbps)) * step_kbps
+
+
+def hub_capacity(inventory: Inventory, env: str, report: CapacityReport) -> tuple[HubCapacity, ...]:
+    """Per hub router of the environment, the sites of `report` behind it (each site's
+    `wan_hub`; a hub without a router in `env` is served by another environment's, as the WAN
+    plan says) and their cloud-bound traffic against the VPN's tunnels."""
+    from estate.build.wan import hub_hostname, site_hub
+
+    by_site = {s.site_id: s for s in report.sites}
+    groups: dict[tuple[str, str], list[SiteCapacity]] = {}
+    for site in inventory.env_sites(env, None):
+        if site.site_id in by_site:
+            router = site_hub(inventory.estate, env, site)
+            groups.setdefault((router.name, router.env), []).append(by_site[site.site_id])
+    order = {hub.name: index for index, hub in enumerate(inventory.estate.wan.hubs)}
+    found = []
+    codec = CODEC_RATES[report.settings.codec]
+    for (name, router_env), sites in sorted(groups.items(), key=lambda item: (order.get(item[0][0], 0), item[0])):
+        channels = channels_needed(sum(s.erlang for s in sites), report.settings.grade_of_service)
+        found.append(HubCapacity(
+            hub=name, hostname=hub_hostname(inventory, router_env, name), sites=tuple(s.site_id for s in sites),
+            voice_mbps=channels * codec.ipsec / 1000.0, video_mbps=sum(s.video_mbps_in_window for s in sites),
+            tunnels=VPN_TUNNELS_PER_CONNECTION, capacity_mbps=VPN_TUNNELS_PER_CONNECTION * VPN_TUNNEL_MBPS))
+    return tuple(found)

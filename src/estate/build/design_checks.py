@@ -1,7 +1,8 @@
 """Design rules that only show once the sites are derived: WLC pairs within their limits (and,
 with N+1, within the datasheet when another pair is lost), every switch's PoE draw within its
-budget, every site's voice peak within the priority share of its circuit, and every user port's
-VLAN carried where there are such ports.
+budget, every site's voice peak within the priority share of its circuit, every user port's
+VLAN carried where there are such ports, and every site's circuit within what its edge router
+forwards (datasheet, with QoS and IPsec).
 
 These run after the per-site derivation (`validate.derived_problems`) on the site models it
 cached, and skip the sites that already have problems of their own.
@@ -30,7 +31,8 @@ def design_problems(raw: RawEstate, inventory: Inventory, skip: set[str]) -> lis
     """Every design rule broken, for the sites not in `skip` (those whose own problems stop them
     being derived). WLC loads count every valid site: a site with a problem still has its APs."""
     return [*wlc_problems(raw, inventory), *poe_problems(raw, inventory, skip),
-            *voice_problems(raw, inventory, skip), *port_vlan_problems(raw, inventory, skip)]
+            *voice_problems(raw, inventory, skip), *port_vlan_problems(raw, inventory, skip),
+            *edge_problems(raw, inventory, skip)]
 
 
 def _env_sites(inventory: Inventory, env: str) -> list[Site]:
@@ -206,3 +208,27 @@ def voice_problems(raw: RawEstate, inventory: Inventory, skip: set[str]) -> Iter
                           f"circuit is {share_kbps:g} kb/s", line=line, site=site_id, field="wan_mbps",
                           hint=f"a circuit of at least {least} Mb/s, or a larger qos.priority_max_share in "
                           f"{ESTATE_FILE}")
+
+
+# --- WAN edge router throughput -----------------------------------------------------------------
+
+def edge_problems(raw: RawEstate, inventory: Inventory, skip: set[str]) -> Iterator[Problem]:
+    """A site whose circuit is faster than its kind's edge router forwards: the router, not the
+    carrier, would then be the bottleneck, and its shaper would promise what it cannot do."""
+    estate = inventory.estate
+    models = estate.wan.edge_models
+    for site_id, site in inventory.sites.items():
+        if site_id in skip or site_id not in raw.site_lines:
+            continue
+        kind = estate.site_kinds.get(site.kind)
+        name = kind.wan.router if kind is not None else None
+        model = models.get(name) if name is not None else None
+        if model is None or site.wan_mbps <= model.max_mbps:
+            continue  # an unknown kind or model is reported by the inventory checks
+        file, line = raw.site_lines[site_id]
+        bigger = sorted((m.max_mbps, n) for n, m in models.items() if m.max_mbps >= site.wan_mbps)
+        instead = f"a {site.kind} edge router that does (such as {bigger[0][1]}) in site_kinds.{site.kind}.wan.router" \
+            if bigger else "a faster router model in wan.edge_models"
+        yield Problem(file, f"the {site.wan_mbps} Mb/s circuit is faster than the site's edge router {name} forwards "
+                      f"({model.max_mbps} Mb/s with QoS and IPsec)", line=line, site=site_id, field="wan_mbps",
+                      hint=f"a circuit of at most {model.max_mbps} Mb/s, or {instead} of {ESTATE_FILE}")

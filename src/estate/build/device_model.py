@@ -8,11 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Network
 
 from estate.build.addressing import SiteAddressing, VlanSubnet, address_site
 from estate.build.poe import port_draw, port_max, usable_budget
 from estate.build.sizing import CoreSize, EdgeKind, SitePlan, plan_site
+from estate.build.wan import (
+    CarrierLink,
+    EnvHub,
+    LinkRole,
+    WanPlanError,
+    carrier_links,
+    edge_hostname,
+    edge_loopback,
+    edge_model,
+    edge_model_name,
+    overlay_link,
+    site_asn,
+    site_hub,
+    site_prefixes,
+)
 from estate.build.wlc_pairs import choose_pair, pair_hostname
 from estate.inventory.inventory import Inventory
 from estate.inventory.models import EstateFile, Site, SiteKind, Ssid, VlanRole, WlcUnit
@@ -23,6 +38,8 @@ class Role(StrEnum):
     ACCESS = "access"
     WLC_SITE = "wlc_site"
     WLC_GLOBAL = "wlc_global"
+    EDGE = "edge"  # the site's WAN edge router (a device of its site, after the core in its order)
+    HUB = "hub"  # a WAN hub router (environment-wide, like the WLC pairs)
 
 
 class PortKind(StrEnum):
@@ -145,6 +162,40 @@ class WlcGlobal:
 
 
 @dataclass(frozen=True, slots=True)
+class Circuit:
+    """One WAN path of the edge router: an MPLS circuit on a carrier port, or the cellular
+    modem under the overlay tunnel (then `link` is the tunnel's inside /30, hub .1, us .2)."""
+
+    interface: str  # the carrier port, or the cellular interface
+    link: CarrierLink
+    backup: bool  # the second path: routes de-preferred in, prepended out
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeRouter:
+    """The site's WAN edge router (`build.wan` for the numbers): LAN port to the core on the
+    site's WAN /30 (core .1 = wan_local, edge .2 = wan_peer), its circuits, and BGP."""
+
+    hostname: str
+    model: str
+    site_id: str
+    loopback: IPv4Address
+    lan_interface: str
+    asn: int
+    circuits: tuple[Circuit, ...]  # primary first; MPLS circuits, then the cellular overlay
+    hub: EnvHub | None  # the hub router the overlay terminates on (cellular backup only)
+    prefixes: tuple[IPv4Network, ...]  # what it advertises: the site block, the voice slot
+
+    @property
+    def mpls(self) -> tuple[Circuit, ...]:
+        return tuple(c for c in self.circuits if c.link.role is not LinkRole.OVERLAY)
+
+    @property
+    def overlay(self) -> Circuit | None:
+        return next((c for c in self.circuits if c.link.role is LinkRole.OVERLAY), None)
+
+
+@dataclass(frozen=True, slots=True)
 class SiteModel:
     site: Site
     kind: SiteKind
@@ -154,6 +205,7 @@ class SiteModel:
     core: Switch
     access: tuple[Switch, ...]
     wlc: WlcSite | None
+    edge: EdgeRouter
 
     @property
     def switches(self) -> tuple[Switch, ...]:
@@ -216,7 +268,8 @@ def _build_site(inventory: Inventory, env: str, site: Site) -> SiteModel:
         (name, access_layout, estate.models.access) for name in access_names]
     edge_by_switch = _distribute(site, plan, user_switches, estate)
 
-    core_fabric = _core_fabric(core_layout, plan, access_names)
+    edge = _edge_router(inventory, env, site, addressing.loopback)
+    core_fabric = _core_fabric(core_layout, plan, access_names, edge)
     core = _switch(hostname=core_name, role=Role.CORE, model=core_model, site=site, index=0,
                    addressing=addressing, port_layout=core_layout, edge=edge_by_switch.get(core_name, []),
                    fabric=core_fabric)
@@ -235,6 +288,33 @@ def _build_site(inventory: Inventory, env: str, site: Site) -> SiteModel:
         core=core,
         access=access,
         wlc=_wlc_site(inventory, env, site, addressing, guest=guest, aps=_access_points(core, access)),
+        edge=edge,
+    )
+
+
+def _edge_router(inventory: Inventory, env: str, site: Site, core_loopback: IPv4Address) -> EdgeRouter:
+    estate = inventory.estate
+    try:
+        model = edge_model(estate, site)
+        links = carrier_links(estate, site)
+        overlay = overlay_link(estate, env, site)
+    except WanPlanError as exc:
+        raise ModelError(str(exc)) from None
+    except KeyError as exc:  # an unknown design, model or carrier: reported by the inventory checks
+        raise ModelError(f"the site's WAN design names {exc}, which wan: does not define") from None
+    circuits = [Circuit(port, link, link.role is not LinkRole.PRIMARY)
+                for port, link in zip(model.carrier_interfaces, links, strict=False)]
+    hub = None
+    if overlay is not None:
+        if model.cellular_interface is None:
+            raise ModelError(f"edge router {edge_model_name(estate, site)} has no cellular_interface for the "
+                             "design's cellular backup")
+        circuits.append(Circuit(model.cellular_interface, overlay, True))
+        hub = site_hub(estate, env, site)
+    return EdgeRouter(
+        hostname=edge_hostname(site.site_id), model=edge_model_name(estate, site), site_id=site.site_id,
+        loopback=edge_loopback(core_loopback), lan_interface=model.lan_interface, asn=site_asn(estate, site),
+        circuits=tuple(circuits), hub=hub, prefixes=site_prefixes(estate, env, site),
     )
 
 
@@ -283,9 +363,11 @@ def _distribute(site: Site, plan: SitePlan, switches: list[tuple[str, PortLayout
     return by_switch
 
 
-def _core_fabric(core_layout: PortLayout, plan: SitePlan, access_names: list[str]) -> list[Port]:
+def _core_fabric(core_layout: PortLayout, plan: SitePlan, access_names: list[str], edge: EdgeRouter) -> list[Port]:
     fabric = list(core_layout.fabric)
-    ports = [Port(fabric[0], PortKind.WAN, "WAN circuit to provider CE")]
+    # a plain routed link to the edge router, which shapes and routes the circuits
+    ports = [Port(fabric[0], PortKind.WAN, f"WAN: routed link to {edge.hostname} {edge.lan_interface}",
+                  peer=edge.hostname)]
     # the second fabric port stays free: a second WAN circuit or a temporary migration link
     members = fabric[2:]
     for k, peer in enumerate(access_names, start=1):

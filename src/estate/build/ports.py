@@ -21,8 +21,9 @@ Decisions (the why, once):
   rate-limited and run IP source guard with a device-tracking policy.
 - QoS: user ports are the trust boundary (voice from the site's voice subnet by RTP/SIP ports is
   marked, the rest re-marked default); AP ports keep the AP's marking; every switched port queues
-  on egress. The core's WAN port is the `wan_facing` port that carries the hierarchical shaper
-  (issue 13 moves shaping to an edge router: only that flag's consumer changes).
+  on egress. The WAN is shaped in one place, the edge router's carrier interfaces (`wan_qos`:
+  the circuit's rate, voice policed at the capacity model's rate); the core's WAN port is a
+  plain routed link to the edge router, with no QoS policy (`wan_facing` stays False for it).
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ class PortProfile:
     protection: Protection = NO_PROTECTION
     qos_in: str | None = None
     qos_out: str | None = None
-    wan_facing: bool = False  # the port that carries the WAN shaper (the core's WAN port today)
+    wan_facing: bool = False  # a switch port that carries the WAN shaper (none since the edge routers shape)
     lacp: bool = False  # member of an LACP port-channel (`channel-group N mode active`)
 
 
@@ -164,7 +165,7 @@ class SiteProfiles:
     templates: tuple[CriticalTemplate, ...]
     user_policies: dict[str, UserPolicy]
     client_vlans: tuple[int, ...]  # DHCP snooping and ARP inspection
-    wan: WanQos
+    wan: WanQos  # what the edge router's carrier interfaces shape and police to
 
 
 # names come from the VLAN's role (`[a-z][a-z0-9_]*`, schema-checked), never from its free name
@@ -263,7 +264,7 @@ def site_profiles(
 
     by_kind["uplink"] = fabric("uplink", _FABRIC_MEMBER, member=True)
     by_kind["downlink"] = fabric("downlink", _FABRIC_MEMBER, member=True)
-    by_kind["wan"] = PortProfile("wan", Mode.ROUTED, qos_out=WAN_SHAPER, wan_facing=True)
+    by_kind["wan"] = PortProfile("wan", Mode.ROUTED)  # to the edge router, which shapes
     return SiteProfiles(
         by_kind=by_kind,
         uplink_channel=fabric("port-channel", _CHANNEL, member=False),

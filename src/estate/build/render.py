@@ -31,7 +31,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
 from estate.build.device_model import Role, SiteModel, build_site, wlc_hostnames
-from estate.build.render_context import EnvViews, env_views, switch_contexts
+from estate.build.render_context import EnvViews, edge_context, env_views, switch_contexts
 from estate.build.wlc_context import (
     WlcEnvViews,
     pair_hostname_of,
@@ -51,6 +51,8 @@ ENTRY_TEMPLATES: dict[Role, str] = {
     Role.ACCESS: "ios_xe/access.j2",
     Role.WLC_SITE: "c9800/wlc_site.j2",
     Role.WLC_GLOBAL: "c9800/wlc_global.j2",  # each HA pair's own part, and the guest anchor
+    Role.EDGE: "ios_xe/edge.j2",  # the site's WAN edge router
+    Role.HUB: "ios_xe/hub.j2",  # a WAN hub router (build.hubs)
 }
 MANIFEST = "manifest.json"
 WRITE_THREADS = 4
@@ -369,6 +371,11 @@ def _site_artifacts(
         template = ENTRY_TEMPLATES[switch.role]
         text = renderer.render(template, context, f"site {sid}, device {switch.hostname}")
         yield Artifact(env, sid, switch.hostname, switch.role, template, f"{env}/{sid}/{switch.hostname}.cfg", text)
+    edge = model.edge
+    if wanted is None or edge.hostname in wanted:
+        template = ENTRY_TEMPLATES[Role.EDGE]
+        text = renderer.render(template, edge_context(views, model), f"site {sid}, device {edge.hostname}")
+        yield Artifact(env, sid, edge.hostname, Role.EDGE, template, f"{env}/{sid}/{edge.hostname}.cfg", text)
     if model.wlc is None:
         return
     # the share goes on the site's pair and on its backup pair: APs that fail over find their
@@ -408,6 +415,7 @@ def device_hostnames(inventory: Inventory, env: str, sites: list[str] | None = N
     names = set(wlc_hostnames(inventory, env)) if sites is None else serving_wlcs(wlc_env_views(inventory, env), models)
     for model in models:
         names.update(switch.hostname for switch in model.switches)
+        names.add(model.edge.hostname)
     return names
 
 

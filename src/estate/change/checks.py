@@ -18,6 +18,9 @@ from estate.change.connections import DeviceAccess, model_family
 SWITCH_ROLES = frozenset({"core", "access"})
 WLC_ROLES = frozenset({"wlc", "wlc-global", "wlc-site"})
 _AP_SITE = re.compile(r"^(?P<site>.+?)-AP\d+$", re.IGNORECASE)
+# the image names of IOS-XE: CAT9K_IOSXE, C9800_IOSXE-K9 on switches and WLCs; on Catalyst 8000
+# and ISR 4000 routers IOSd's own, X86_64_LINUX_IOSD-UNIVERSALK9-M
+_IOS_XE_IMAGE = re.compile(r"XE|LINUX_IOSD")
 
 
 class FactsError(Exception):
@@ -71,7 +74,7 @@ def platform_mismatch(facts: DeviceFacts, access: DeviceAccess) -> str | None:
         found.append(f"model {facts.model} is not a {access.platform}")
     if access.software_train and not facts.version.startswith(access.software_train):
         found.append(f"software {facts.version} is not on the {access.software_train.rstrip('.')} train")
-    if access.device_type == "cisco_xe" and facts.platform and "XE" not in facts.platform.upper():
+    if access.device_type == "cisco_xe" and facts.platform and not _IOS_XE_IMAGE.search(facts.platform.upper()):
         found.append(f"software image {facts.platform} is not IOS-XE")
     if not found:
         return None

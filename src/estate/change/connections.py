@@ -67,19 +67,27 @@ def model_family(model: str) -> str:
 
 def access_for(inventory: Any, env: str, hostnames: Iterable[str]) -> dict[str, DeviceAccess]:
     """Access settings of each named device of `env`: the device model's management address
-    and switch model, then the environment's defaults and the device's own entry of
-    `access.yaml`. A name the environment does not hold is left out (the caller reports it)."""
+    and model (switches, each site's edge router on its loopback, the hub routers, the WLCs),
+    then the environment's defaults and the device's own entry of `access.yaml`. A name the
+    environment does not hold is left out (the caller reports it)."""
     from estate.build.device_model import Role, build_site
     from estate.build.wlc_pairs import pair_hostname
 
     wanted = set(hostnames)
     derived: dict[str, DeviceAccess] = {}
     for site in inventory.env_sites(env):
-        for switch in build_site(inventory, env, site).switches:
+        model = build_site(inventory, env, site)
+        for switch in model.switches:
             if switch.hostname in wanted:
                 derived[switch.hostname] = DeviceAccess(
                     switch.hostname, str(switch.mgmt_ip), DEFAULT_PORT, switch.site_id, switch.role.value,
                     platform=model_family(switch.model), software_train=DEFAULT_TRAIN)
+        edge = model.edge
+        if edge.hostname in wanted:  # reached on its loopback, like the core
+            derived[edge.hostname] = DeviceAccess(edge.hostname, str(edge.loopback), DEFAULT_PORT, edge.site_id,
+                                                  Role.EDGE.value, platform=model_family(edge.model),
+                                                  software_train=DEFAULT_TRAIN)
+    derived.update(_hub_access(inventory, env, wanted))
     wireless = inventory.environment(env).wireless
     # each SSO pair and the guest anchor: one device, one management address
     for unit in [*wireless.pairs, *([wireless.guest_anchor] if wireless.guest_anchor else [])]:
@@ -91,6 +99,23 @@ def access_for(inventory: Any, env: str, hostnames: Iterable[str]) -> dict[str, 
     if settings is None:
         return derived
     return {name: settings.apply(env, access) for name, access in derived.items()}
+
+
+def _hub_access(inventory: Any, env: str, wanted: set[str]) -> dict[str, DeviceAccess]:
+    """The environment's hub routers that are wanted, reached on their first carrier link (the
+    address their management leaves from: `estate.build.hubs`)."""
+    from estate.build.device_model import Role
+    from estate.build.hubs import HUB_PLATFORM
+    from estate.build.wan import env_hubs, hub_hostname, hub_links
+
+    found = {}
+    for hub in env_hubs(inventory.estate, env):
+        hostname = hub_hostname(inventory, env, hub)
+        links = hub_links(inventory.estate, hub.name)
+        if hostname in wanted and links:
+            found[hostname] = DeviceAccess(hostname, str(links[0].local), DEFAULT_PORT, None, Role.HUB.value,
+                                           platform=model_family(HUB_PLATFORM.model), software_train=DEFAULT_TRAIN)
+    return found
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -31,7 +31,7 @@ from estate.change.diff import compute_diff, running_sha256, to_placeholders
 from estate.change.fetch import ConnectSettings, Credentials, connect, show_running
 from estate.change.plans import PlanError, PlannedDevice, approved_lines
 from estate.change.review import Target, scoped_text
-from estate.change.risk import RiskSettings, assess, uplink_interfaces
+from estate.change.risk import RiskSettings, assess, uplink_interfaces, wan_interfaces
 from estate.change.runs import CHANGING_STEPS, RunRecord
 from estate.change.transcript import Transcript
 from estate.secrets import MASK
@@ -370,8 +370,10 @@ class DevicePush:
         accepted = self.job.settings.accept_risks
         if accepted is None:
             return
-        uplinks = uplink_interfaces([*self.backup.splitlines(), *self.target.intended.splitlines()])
-        kinds = {r.kind.value for r in assess(lines, added, removed, self.job.settings.risk, uplinks)}
+        both = [*self.backup.splitlines(), *self.target.intended.splitlines()]
+        wan = wan_interfaces(both, router=self.target.is_router)
+        kinds = {r.kind.value for r in assess(lines, added, removed, self.job.settings.risk, uplink_interfaces(both),
+                                              wan=wan)}
         kinds |= set(planned.risks if planned is not None else ())
         missing = sorted(kinds - accepted)
         if missing:

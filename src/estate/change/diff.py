@@ -26,6 +26,8 @@ from hier_config.platforms.driver_base import HConfigDriverRules
 
 from estate.change.rules import (
     IDEMPOTENT,
+    IDEMPOTENT_NESTED,
+    IDEMPOTENT_NESTED_REGEX,
     IDEMPOTENT_REGEX,
     KeptLine,
     apply_rules,
@@ -79,6 +81,12 @@ class EstateIOSDriver(HConfigDriverCiscoIOS):
                 rules.idempotent_commands.append(
                     IdempotentCommandsRule(match_rules=(*lineage, MatchRule(startswith=command)))
                 )
+        for prefixes in IDEMPOTENT_NESTED:
+            rules.idempotent_commands.append(
+                IdempotentCommandsRule(match_rules=tuple(MatchRule(startswith=p) for p in prefixes)))
+        for *parents, pattern in IDEMPOTENT_NESTED_REGEX:
+            rules.idempotent_commands.append(IdempotentCommandsRule(
+                match_rules=(*(MatchRule(startswith=p) for p in parents), MatchRule(re_search=pattern))))
         for parent, patterns in IDEMPOTENT_REGEX.items():
             for pattern in patterns:
                 lineage = (MatchRule(startswith=parent),) if parent else ()

@@ -22,7 +22,7 @@ from estate.build.render import Artifact
 from estate.change.diff import DeviceDiff, DiffError, compute_diff, running_sha256, split_wlc, surely_unchanged
 from estate.change.fetch import FetchResult
 from estate.change.plans import PlanError, PlannedDevice, approved_lines, load_plan, plan_document, save_plan
-from estate.change.risk import Risk, RiskSettings, assess, uplink_interfaces
+from estate.change.risk import Risk, RiskSettings, assess, uplink_interfaces, wan_interfaces
 from estate.change.windows import describe_next
 from estate.secrets import SecretBook, mask, mask_positions, placeholders_in
 
@@ -42,7 +42,7 @@ class Status(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """One thing reviewed and pushed as a unit: a switch, or one site's share of the WLC."""
+    """One thing reviewed and pushed as a unit: a switch, a router, or one site's share of the WLC."""
 
     name: str  # hostname, or hostname@SITE for a WLC site share
     hostname: str
@@ -54,6 +54,11 @@ class Target:
     @property
     def is_wlc(self) -> bool:
         return self.role in {Role.WLC_SITE, Role.WLC_GLOBAL}
+
+    @property
+    def is_router(self) -> bool:
+        """A WAN router (a site's edge, a hub): every routed port is on the WAN path."""
+        return self.role in {Role.EDGE, Role.HUB}
 
 
 def targets_from(artifacts: Iterable[Artifact]) -> list[Target]:
@@ -191,10 +196,13 @@ def review_compared(
         if isinstance(outcome, str):
             devices.append(DeviceReview(target, Status.ERROR, error=outcome, source=result.source))
             continue
-        # uplinks only name the risky lines of a remediation: none to find in an empty one
-        uplinks = uplink_interfaces([*result.text.splitlines(), *target.intended.splitlines()]) \
-            if outcome.remediation else set()
-        risks = assess(outcome.remediation, outcome.added, outcome.removed, risk, uplinks)
+        # uplinks and WAN ports only name the risky lines of a remediation: none in an empty one
+        uplinks: set[str] = set()
+        wan: set[str] = set()
+        if outcome.remediation:
+            both = [*result.text.splitlines(), *target.intended.splitlines()]
+            uplinks, wan = uplink_interfaces(both), wan_interfaces(both, router=target.is_router)
+        risks = assess(outcome.remediation, outcome.added, outcome.removed, risk, uplinks, wan=wan)
         if not (outcome.converged and outcome.rollback_converged):
             which = "remediation" if not outcome.converged else "rollback"
             devices.append(DeviceReview(target, Status.ERROR, outcome, risks,
@@ -309,6 +317,9 @@ class Selection:
     addresses: Mapping[str, tuple[str, int]] | None = None
     via: str = "ssh"
     rotate: frozenset[str] = frozenset()  # secrets whose lines are sent again even where present
+    # the stack's outputs (`estate.build.stack_outputs`): with them the hub routers are targets
+    # too (all of them; with sites, the hubs those sites reach the cloud through)
+    stack_outputs: Path | None = None
 
 
 def read_running(selection: Selection, targets: Sequence[Target], endpoints: Mapping[str, Any],
@@ -334,8 +345,28 @@ def prepare(inventory: Any, selection: Selection) -> tuple[list[Target], list[st
     from estate.build.render import render_environment
 
     artifacts = render_environment(inventory, selection.env, selection.sites, devices=selection.devices)
+    if selection.stack_outputs is not None:
+        artifacts += _hub_artifacts(inventory, selection)
     all_sites = [site.site_id for site in inventory.env_sites(selection.env, None)]
     return targets_from(artifacts), all_sites
+
+
+def _hub_artifacts(inventory: Any, selection: Selection) -> list[Artifact]:
+    """The environment's hub routers as rendered from the stack's outputs; for named sites, the
+    hubs they reach the cloud through (each site's `wan_hub` router in the environment)."""
+    from estate.build.hubs import hub_artifacts
+    from estate.build.stack_outputs import load_stack_outputs
+    from estate.build.wan import hub_hostname, site_hub
+
+    assert selection.stack_outputs is not None
+    hubs = hub_artifacts(inventory, selection.env, load_stack_outputs(selection.stack_outputs))
+    wanted = set(selection.devices) if selection.devices else None
+    if selection.sites is not None:
+        routers = (site_hub(inventory.estate, selection.env, site)
+                   for site in inventory.env_sites(selection.env, selection.sites))
+        serving = {hub_hostname(inventory, selection.env, r.name) for r in routers if r.env == selection.env}
+        wanted = serving if wanted is None else serving & wanted
+    return [a for a in hubs if wanted is None or a.hostname in wanted]
 
 
 def endpoints_for(inventory: Any, selection: Selection, targets: Sequence[Target]) -> dict[str, Any]:

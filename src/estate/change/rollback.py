@@ -3,10 +3,11 @@
 The devices a run changed (applied, or left in an unknown state) are restored to their backup
 through the same path as a push (platform check, backup of what they run now, a revert session,
 each line verified, re-read, reconnect, operational check, confirm, save), in each site in the
-reverse of the order the run changed them (the WLC share first, then the core, then the access
-switches). A backup holds `${NAME}` placeholders where the device had the current secret
-values, so it can be sent; a line holding a value estate never knew (`<secret>`) cannot be, and
-such a device is refused rather than half-restored.
+reverse of the order the run changed them (the edge router first, then the WLC share, the core
+and the access switches: each step back is a state the push went through). A backup holds
+`${NAME}` placeholders where the device had the current secret values, so it can be sent; a
+line holding a value estate never knew (`<secret>`) cannot be, and such a device is refused
+rather than half-restored.
 """
 
 from __future__ import annotations

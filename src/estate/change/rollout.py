@@ -1,11 +1,19 @@
 """A run across sites: order, canaries, the failure budget, change windows, the lock.
 
 The site is the unit of a rollout. Within a site: access switches first, then the core, then
-the site's share of the WLC. An access switch's change cannot cut the core off from the rest
-of the site, and the core (whose port-channels the access uplinks land on) is changed only
-once every access switch took its change cleanly; a failure stops the site there. Canary sites
+the site's share of the WLC, then the site's edge router. An access switch's change cannot cut
+the core off from the rest of the site, and the core (whose port-channels the access uplinks
+land on) is changed only once every access switch took its change cleanly; the edge router
+goes last because its change can cut the path to every other device of the site (estate
+reaches them over the site's WAN), so nothing else of the site is left waiting behind it. A
+failure stops the site there; every device is changed inside its revert timer. Canary sites
 run first and the run waits for them (any canary failure stops the run); then sites run in
 parallel until the failure budget is spent. The shared WLC is changed by one site at a time.
+
+Hub routers (environment-wide, like the WLC pairs) go in their own step, last, once every site
+is done and only if the run was not stopped: a hub carries the cloud path of every site behind
+it, the largest blast radius of the run, so it goes where a failure elsewhere has already
+stopped it. Hubs go one at a time; the first is the canary: a failed hub stops the rest.
 A site whose change window is closed when its turn comes is skipped (unless the run was
 allowed outside its windows, with a reason the record keeps).
 
@@ -43,7 +51,16 @@ from estate.change.review import Target
 from estate.change.runs import RunRecord, new_run_id
 from estate.change.windows import ChangeWindow, current_time, next_window
 
-_ROLE_ORDER = {Role.ACCESS: 0, Role.CORE: 1, Role.WLC_SITE: 2, Role.WLC_GLOBAL: 3}
+_ROLE_ORDER = {Role.ACCESS: 0, Role.CORE: 1, Role.WLC_SITE: 2, Role.EDGE: 3, Role.WLC_GLOBAL: 4, Role.HUB: 5}
+WLC_UNIT = "wlc-global"  # `<env>:wlc-global`: the WLC pairs' own parts
+HUB_UNIT = "hubs"  # `<env>:hubs`: the hub routers, one after the other
+
+
+def unit_of(target: Target, env: str) -> str:
+    """The unit a target is pushed in: its site, or the environment's WLC or hub step."""
+    if target.site_id:
+        return target.site_id
+    return f"{env}:{HUB_UNIT if target.role is Role.HUB else WLC_UNIT}"
 
 
 @dataclass(frozen=True)
@@ -69,7 +86,7 @@ class WindowGate:
 
 @dataclass(slots=True)
 class UnitResult:
-    name: str  # a site id, or "<env>:wlc-global"
+    name: str  # a site id, "<env>:wlc-global" or "<env>:hubs"
     devices: list[DeviceResult] = field(default_factory=list)
     canary: bool = False
 
@@ -109,7 +126,8 @@ class RunResult:
 
 
 def site_order(targets: Sequence[Target]) -> list[Target]:
-    """Access switches first (by name), then the core, then the WLC share."""
+    """Access switches first (by name), then the core, then the WLC share, the edge router last
+    (hubs, in their own unit, by name)."""
     return sorted(targets, key=lambda t: (_ROLE_ORDER[t.role], t.hostname))
 
 
@@ -202,10 +220,11 @@ def _run(rollout: Rollout, targets: Sequence[Target], shared: _Shared, takeover:
     settings, record, interrupt = rollout.settings, shared.record, shared.interrupt
     units: dict[str, list[Target]] = {}
     for target in targets:
-        units.setdefault(target.site_id or f"{rollout.env}:wlc-global", []).append(target)
-    order = list(units)
-    global_units = [u for u in order if u.endswith(":wlc-global")]
-    site_units = [u for u in order if u not in global_units]
+        units.setdefault(unit_of(target, rollout.env), []).append(target)
+    hubs = f"{rollout.env}:{HUB_UNIT}"
+    order = [u for u in units if u != hubs] + ([hubs] if hubs in units else [])
+    global_units = [u for u in order if u.endswith(f":{WLC_UNIT}")]
+    site_units = [u for u in order if u not in global_units and u != hubs]
     canaries = site_units[: settings.canary]
     rest = global_units + site_units[settings.canary:]
 
@@ -223,6 +242,7 @@ def _run(rollout: Rollout, targets: Sequence[Target], shared: _Shared, takeover:
                  lock_takeover=asdict(takeover) if takeover is not None else None)
     if takeover is not None:
         record.write("-", "lock", "taken-over", detail=f"stale lock of a dead run: {takeover.describe()}")
+    hub_skipped: str | None = None
     with ThreadPoolExecutor(max_workers=settings.site_workers) as pool:
         launch = _Launcher(pool, run_unit, settings.site_workers, interrupt, results)
         # any canary failure stops the run: a budget of one failure for the canaries
@@ -234,11 +254,19 @@ def _run(rollout: Rollout, targets: Sequence[Target], shared: _Shared, takeover:
             failures, left = launch(rest, canary=False, budget=settings.max_failures)
             if left:
                 stopped = f"{failures} failed sites reached --max-failures {settings.max_failures}"
+        if hubs in units and stopped is None and not interrupt.requested:
+            # after every site, and only when all of them went well: see the module docstring
+            failed = [u.name for u in results.values() if u.failed]
+            if failed:
+                hub_skipped = f"hubs not changed: {len(failed)} unit(s) of the run failed ({', '.join(failed)})"
+            else:
+                launch([hubs], canary=False, budget=1)
     if interrupt.requested:
         stopped = INTERRUPTED
     for name in order:
         if name not in results:
-            results[name] = UnitResult(name, [DeviceResult(t.name, t.site_id, Outcome.SKIPPED, stopped or "")
+            why = (hub_skipped if name == hubs else None) or stopped or ""
+            results[name] = UnitResult(name, [DeviceResult(t.name, t.site_id, Outcome.SKIPPED, why)
                                               for t in units[name]])
             for _ in units[name]:
                 shared.ticker.tick()  # never started: finished all the same, the bar ends full

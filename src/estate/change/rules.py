@@ -39,6 +39,8 @@ from estate.secrets import MASK
 
 __all__ = [
     "IDEMPOTENT",
+    "IDEMPOTENT_NESTED",
+    "IDEMPOTENT_NESTED_REGEX",
     "IDEMPOTENT_REGEX",
     "RULES",
     "SHOWN_BOTH_WAYS",
@@ -125,6 +127,10 @@ RULES: tuple[LineRule, ...] = (
              r"(?P<secret>\S+)(?: .+)?",
              "the Catalyst 9800 stores the AP management user's password and secret hashed (type 8), salted per "
              "device"),
+    LineRule(RuleKind.PRESENCE, r"crypto ikev2 keyring \S+ / peer \S+ / (?P<id>pre-shared-key(?: local| remote)?) "
+             r"(?:(?P<type>[0-9]) )?(?P<secret>\S+)",
+             "IOS stores an IKEv2 pre-shared key encrypted (type 6 with `password encryption aes`) and shows a "
+             "ciphertext that differs per device"),
     LineRule(RuleKind.WRITE_ONLY, r"(?P<id>snmp-server user \S+ (?P<group>\S+)) .+",
              "IOS never shows SNMPv3 users in the running config", anchor=r"snmp-server group {group} .*"),
     LineRule(RuleKind.WRITE_ONLY, r"(?P<id>key config-key password-encrypt)( .+)?", "the master key is never shown"),
@@ -148,7 +154,17 @@ IDEMPOTENT: dict[str, tuple[str, ...]] = {
         "switchport trunk allowed vlan ", "channel-group ", "speed ", "duplex ", "mtu ", "power inline ",
         "load-interval ", "authentication port-control ", "storm-control action ",
         "service-policy input ", "service-policy output ", "service-policy type control subscriber ",
+        # a router's interfaces: BFD timers, tunnel ends and sizes are one value each
+        "bfd interval ", "ip mtu ", "ip tcp adjust-mss ", "tunnel source ", "tunnel destination ",
+        "tunnel mode ", "tunnel protection ", "bandwidth ",
     ),
+    "router bgp ": ("bgp router-id ",),
+    "route-map ": ("set local-preference ", "set as-path prepend ", "set metric "),
+    "track ": ("delay ",),
+    "ip sla ": ("frequency ", "threshold ", "timeout "),
+    "crypto ikev2 proposal ": ("encryption ", "integrity ", "prf ", "group "),
+    "crypto ikev2 profile ": ("dpd ", "identity local ", "keyring local ", "lifetime "),
+    "crypto ipsec profile ": ("set transform-set ", "set pfs ", "set ikev2-profile ", "set security-association "),
     "line ": ("exec-timeout ", "session-timeout ", "transport input ", "transport output ", "login authentication "),
     # a shared key: `key 0 NEW` replaces `key 6 <old ciphertext>` (a rotation, or a restore)
     "tacacs server ": ("key ",),
@@ -168,11 +184,29 @@ SHOWN_BOTH_WAYS: dict[str, tuple[str, ...]] = {
     "wireless profile policy ": ("shutdown",),
 }
 
+# The same for settings deeper than one section: (section, sub-section, ..., command) prefixes.
+IDEMPOTENT_NESTED: tuple[tuple[str, ...], ...] = (
+    # one pre-shared key per keyring peer (direction-specific keys replace their own direction)
+    ("crypto ikev2 keyring ", "peer ", "pre-shared-key local "),
+    ("crypto ikev2 keyring ", "peer ", "pre-shared-key remote "),
+    ("crypto ikev2 keyring ", "peer ", "address "),
+    # a shaper's rate and a class's share: the WAN's QoS follows the circuit
+    ("policy-map ", "class ", "shape average "),
+    ("policy-map ", "class ", "bandwidth remaining percent "),
+)
+# ... and with a regex for the command (groups name the object it is one value of)
+IDEMPOTENT_NESTED_REGEX: tuple[tuple[str, ...], ...] = (
+    ("crypto ikev2 keyring ", "peer ", r"^pre-shared-key (?!local |remote )"),
+    ("router bgp ", "address-family ", r"^neighbor (\S+) maximum-prefix "),
+)
+
 IDEMPOTENT_REGEX: dict[str, tuple[str, ...]] = {
     # one entry per NTP server (`ntp server X key 1` replaces `ntp server X`) and per NTP key
     # number (a rotated key replaces the device's type-7 form of the old one)
     "": (r"^ntp server ((?:vrf \S+ )?\S+)(?: |$)", r"^ntp authentication-key (\d+) "),
     "aaa server radius dynamic-author": (r"^client (\S+(?: vrf \S+)?) server-key ",),
+    # one value per BGP neighbour: a new ASN or description replaces the old (no session removal)
+    "router bgp ": (r"^neighbor (\S+) remote-as ", r"^neighbor (\S+) description "),
 }
 
 

@@ -30,6 +30,15 @@ from estate.secrets import resolve
 _PROMPT = re.compile(r"(?P<base>[^\s()#>]+)(?:\((?P<mode>[^()\s]+)\))?(?P<level>[#>])\s*")
 _POLL = 0.002  # seconds between reads of a quiet channel: a line's reply takes ~1 ms on loopback
 TOP = "config"
+SECTIONAL_EXITS = frozenset({"exit", "exit-address-family"})
+# A line that turns its section into a more specific mode rather than opening one below it: an
+# IP SLA operation's type (`ip sla 10` / ` icmp-echo X` / ` frequency 5`, the settings typed in
+# the type's mode, listed beside the type line); `exit` from it returns where the section's does.
+REFINEMENTS: frozenset[tuple[str, str]] = frozenset({
+    ("config-ip-sla", "config-ip-sla-echo"),
+    ("config-ip-sla", "config-ip-sla-jitter"),
+    ("config-ip-sla", "config-ip-sla-tcp"),
+})
 
 # Replies a device gives to lines it accepted. Each is (command, whole reply) fully matched,
 # the reply with runs of whitespace folded to one space; any other reply stops the apply.
@@ -89,12 +98,13 @@ class _Item:
 
 def _depths(lines: Sequence[str]) -> list[tuple[int, int, str]]:
     """(number, depth, line) of the lines to type, from their indentation; hier_config's own
-    `exit` lines are left out (estate navigates itself, from verified prompts)."""
+    `exit` lines are left out (estate navigates itself, from verified prompts), and so is its
+    sectional exit of a BGP address family (`exit-address-family`)."""
     found: list[tuple[int, int, str]] = []
     indents: list[int] = []
     for number, line in enumerate(lines, 1):
         text = line.strip()
-        if not text or text == "exit":
+        if not text or text in SECTIONAL_EXITS:
             continue
         indent = len(line) - len(line.lstrip(" "))
         while indents and indents[-1] >= indent:
@@ -259,6 +269,9 @@ def _check(item: _Item, text: str, answer: tuple[list[str], Prompt | None], stac
         return
     if mode in stack:
         raise reject(f"the session left ({stack[-1]}) for ({mode})")
+    if (stack[-1], mode) in REFINEMENTS and not item.has_children:
+        stack[-1] = mode  # the section's own mode, refined: its next lines are typed there
+        return
     if item.banner:
         raise reject(f"a banner left the session in ({mode})")
     stack.append(mode)  # a section opened (with children below, or an empty one such as `vlan 30`)

@@ -20,7 +20,7 @@ from typing import Any
 
 from estate.change.provenance import Provenance
 from estate.change.review import DeviceReview, Review, Status
-from estate.change.risk import RiskKind
+from estate.change.risk import EXPLANATION, RiskKind
 from estate.change.windows import SITE_TIME_ZONE, WindowError, next_window, parse_window
 from estate.inventory.models import VlanRole
 
@@ -43,8 +43,17 @@ SEVERITY: Mapping[RiskKind, Severity] = {
     RiskKind.AAA: Severity.HIGH,  # logins
     RiskKind.VTY: Severity.MEDIUM,  # remote access; the console stays
     RiskKind.VLAN_REMOVAL: Severity.MEDIUM,
+    # the WAN kinds: the site's path to everything else (on a hub, every site's behind it); the
+    # revert timer brings a cut device back, so they stay below an unreplaced management path
+    RiskKind.BGP_NEIGHBOUR: Severity.HIGH,
+    RiskKind.ROUTE_FILTER: Severity.HIGH,
+    RiskKind.TUNNEL: Severity.HIGH,
+    RiskKind.CRYPTO: Severity.HIGH,
+    RiskKind.WAN_INTERFACE: Severity.HIGH,
     RiskKind.LARGE_CHANGE: Severity.LOW,  # not risky in itself: more to read
 }
+WAN_KINDS = frozenset({RiskKind.BGP_NEIGHBOUR, RiskKind.ROUTE_FILTER, RiskKind.TUNNEL, RiskKind.CRYPTO,
+                       RiskKind.WAN_INTERFACE})
 
 SERVICE_OF_ROLE: Mapping[str, str] = {
     VlanRole.MANAGEMENT: "management",
@@ -55,6 +64,7 @@ SERVICE_OF_ROLE: Mapping[str, str] = {
     VlanRole.BWV: "BWV docks",
 }
 DEVICE_SERVICE = "device management"  # global lines: AAA, NTP, SNMP, logging, VTY
+WAN_SERVICE = "WAN"  # a block with a WAN risk flag: BGP, route filters, tunnels, crypto, WAN interfaces
 # what the engineer on the ticket checks once a site is done, per service touched
 SERVICE_CHECKS: Mapping[str, str] = {
     "management": "every device answers on its management address; a TACACS+ login works",
@@ -64,6 +74,8 @@ SERVICE_CHECKS: Mapping[str, str] = {
     "guest WiFi": "a guest device connects and reaches the internet only",
     "BWV docks": "the docks show online and a camera's footage starts uploading",
     DEVICE_SERVICE: "TACACS+ login, `show ntp associations` synchronised, syslog arriving at the collectors",
+    WAN_SERVICE: "`show ip bgp summary`: every session established (edge: the carriers, with the default route "
+                 "learned; hub: both tunnels to AWS up); a call and a file transfer to another site work",
 }
 _VLAN = re.compile(r"(?i)\bvlan\s*(\d{1,4})\b")
 _ALLOWED = re.compile(r"allowed vlan (?:add |remove |except )?([\d,-]+)")
@@ -188,6 +200,11 @@ def services(device: DeviceReview, roles: Mapping[int, str]) -> set[str]:
         text = "\n".join(block)
         if block[0].startswith("interface "):
             text += "\n" + _section(device.target.intended, block[0])
+        header = block[0].strip()
+        if any(r.kind in WAN_KINDS and (r.line == header or r.line.startswith(f"{header} / "))
+               for r in device.risks):
+            found.add(WAN_SERVICE)
+            continue
         ids = _vlan_ids(text)
         # a role the plan adds (`printers`, `iot`) is its own service, named by its role
         touched = {SERVICE_OF_ROLE.get(roles[i], roles[i].replace("_", " ")) for i in ids if i in roles}
@@ -284,7 +301,10 @@ def _changes_section(changes: list[Change], large: list[str]) -> list[str]:
         flag = f" — risk **{change.flag}** ({', '.join(sorted(k.value for k in change.kinds))})" if change.flag else ""
         out += [f"### {number}. `{change.text[0].strip()}` on {len(change.targets)} "
                 f"device{'s' if len(change.targets) > 1 else ''}{flag}", "",
-                f"Devices: {', '.join(change.targets)}", "", "```", *change.text, "```", ""]
+                f"Devices: {', '.join(change.targets)}", ""]
+        out += [f"Risk ({kind}): {EXPLANATION[kind]}." for kind in sorted(change.kinds, key=lambda k: k.value)
+                if kind in WAN_KINDS]
+        out += ["", "```", *change.text, "```", ""] if change.kinds & WAN_KINDS else ["```", *change.text, "```", ""]
     if large:
         out += [f"Large change (risk {SEVERITY[RiskKind.LARGE_CHANGE]}, read in full): {', '.join(large)}", ""]
     return out

@@ -1,5 +1,7 @@
 """`estate capacity`: voice channels, WAN voice bandwidth and video upload per site and in total;
-the WAN each site needs, its headroom, and the sites that fail (`--check`: exit 1 if any)."""
+the WAN each site needs, its headroom, and the sites that fail; per WAN hub, the cloud-bound
+traffic of the sites behind it against the hub's VPN to AWS (`--check`: exit 1 if a site or a
+hub fails)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
-from estate.build.capacity import CapacityReport, CapacitySettings, Codec, SiteCapacity, plan_capacity
+from estate.build.capacity import CapacityReport, CapacitySettings, Codec, HubCapacity, SiteCapacity, plan_capacity
 from estate.cli.common import UserError, add_env, add_inventory, add_sites, float_in, int_in, load
 
 SETTING_FLAGS: dict[str, str] = {
@@ -36,7 +38,8 @@ def add_parser(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "capacity", help="voice channels, WAN voice bandwidth and video upload per site and in total",
         description="Erlang B voice channels, voice bandwidth on the WAN and body-worn-video upload, "
-        "per site and in total; flags sites whose WAN cannot carry voice peak plus video upload.",
+        "per site and in total; flags sites whose WAN cannot carry voice peak plus video upload, and WAN hubs "
+        "whose VPN to AWS cannot carry the cloud-bound traffic of the sites behind them.",
     )
     add_inventory(parser)
     add_env(parser)
@@ -45,7 +48,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--failing-only", action="store_true",
                         help="list only the sites whose WAN cannot carry voice peak plus video (totals stay whole)")
     parser.add_argument("--check", action="store_true",
-                        help="exit 1 when any site fails (for CI and change gates)")
+                        help="exit 1 when any site or hub fails (for CI and change gates)")
     for field, flag in SETTING_FLAGS.items():
         info = CapacitySettings.model_fields[field]
         choices = [c.value for c in Codec] if field == "codec" else None
@@ -93,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     report = plan_capacity(load(args), args.env, settings_from(args), args.sites)
     render = {"table": as_table, "csv": as_csv, "json": as_json}[args.format]
     sys.stdout.write(render(report, failing_only=args.failing_only))
-    return EXIT_SITES_FAIL if args.check and report.flagged else 0
+    return EXIT_SITES_FAIL if args.check and (report.flagged or report.flagged_hubs) else 0
 
 
 def _hours(value: float) -> str:
@@ -172,7 +175,24 @@ def as_table(report: CapacityReport, *, failing_only: bool = False) -> str:
     ]
     if report.flagged:
         lines += ["", *_failing_lines(report)]
+    if report.hubs:
+        lines += ["", *_hub_lines(report.hubs)]
     return "\n".join(lines) + "\n"
+
+
+def _hub_lines(hubs: tuple[HubCapacity, ...]) -> list[str]:
+    first = hubs[0]
+    head = (f"{'hub':<12} {'router':<28} {'sites':>5} {'voice Mb/s':>10} {'video Mb/s':>10} {'need Mb/s':>9} "
+            f"{'VPN Mb/s':>8} {'headroom':>9}  fits")
+    lines = [f"WAN hubs: cloud-bound traffic of the sites behind each hub against its VPN to AWS "
+             f"({first.tunnels} tunnels x {first.capacity_mbps / first.tunnels:g} Mb/s, AWS's per-tunnel limit)",
+             head, "-" * len(head)]
+    for hub in hubs:
+        lines.append(f"{hub.hub:<12} {_cut(hub.hostname, 28):<28} {len(hub.sites):>5} {hub.voice_mbps:>10.1f} "
+                     f"{hub.video_mbps:>10.1f} {hub.need_mbps:>9.1f} {hub.capacity_mbps:>8.0f} "
+                     f"{hub.headroom_mbps:>+9.1f}  {'yes' if hub.fits else 'NO'}")
+    lines += [f"  {hub.hub}: {hub.advice}" for hub in hubs if hub.advice]
+    return lines
 
 
 def _site_row(site: SiteCapacity) -> dict[str, Any]:
@@ -202,5 +222,14 @@ def as_json(report: CapacityReport, *, failing_only: bool = False) -> str:
                    for k, v in dataclasses.asdict(report.totals).items()},
         "failing_only": failing_only,
         "sites": [_site_row(s) for s in _shown(report, failing_only)],
+        "hubs": [_hub_row(h) for h in report.hubs],
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+def _hub_row(hub: HubCapacity) -> dict[str, Any]:
+    return {"hub": hub.hub, "hostname": hub.hostname, "sites": list(hub.sites), "tunnels": hub.tunnels,
+            "voice_mbps": round(hub.voice_mbps, 3), "video_mbps": round(hub.video_mbps, 3),
+            "need_mbps": round(hub.need_mbps, 3), "capacity_mbps": hub.capacity_mbps,
+            "headroom_mbps": round(hub.headroom_mbps, 3), "fits": hub.fits,
+            "fits_one_tunnel_down": hub.fits_one_tunnel_down, "advice": hub.advice}

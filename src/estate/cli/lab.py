@@ -30,6 +30,8 @@ def add_parser(
     add_inventory(up)
     add_sites(up)
     up.add_argument("--faults", type=Path, metavar="FILE", help="YAML/JSON hostname → faults")
+    up.add_argument("--stack-outputs", type=Path, default=None, metavar="FILE",
+                    help="the stack's outputs: the environment's hub routers are simulated too")
     up.add_argument("--timeout", type=float_in(1.0, MAX_TIMEOUT), default=120.0, metavar="SECONDS",
                     help=f"seconds to wait for devices (1 to {MAX_TIMEOUT:g}; default 120)")
     up.set_defaults(func=partial(_guarded, partial(_up, provider=provider)))
@@ -60,9 +62,11 @@ def _specs(args: argparse.Namespace, provider: SpecProvider | None) -> list[LabD
     if args.env is not None:
         if provider is not None:
             return provider(args.env)
+        from estate.cli.review import stack_outputs
         from estate.lab.from_inventory import inventory_specs
 
-        return inventory_specs(load(args), args.env, args.sites)
+        outputs = None if args.stack_outputs is None else stack_outputs(args.stack_outputs)
+        return inventory_specs(load(args), args.env, args.sites, stack_outputs=outputs)
     raise UserError("give --env ENV or --devices FILE")
 
 
@@ -70,11 +74,12 @@ def _up(args: argparse.Namespace, provider: SpecProvider | None) -> int:
     # the simulator (asyncssh) loads only when a lab command runs: render's start-up stays fast
     from estate.lab.control import lab_up
     from estate.lab.faults import load_faults
-    from estate.lab.from_inventory import lab_secret_values
+    from estate.lab.from_inventory import lab_secret_values, spec_placeholders
 
     faults = load_faults(args.faults) if args.faults is not None else None
     specs = _specs(args, provider)
-    secrets = lab_secret_values(args.state_dir)
+    # the lab holds a value for every placeholder its devices' configs carry (hub keys included)
+    secrets = lab_secret_values(args.state_dir, extra_names=spec_placeholders(specs))
     state = lab_up(specs, args.state_dir, faults, timeout=args.timeout, secrets=secrets)
     sys.stdout.write(
         f"lab up: {len(state.devices)} devices, pid {state.pid}\n"

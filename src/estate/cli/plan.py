@@ -32,6 +32,10 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--detail", action="store_true",
         help="every input of every resource (secrets masked, human units); default: a summary per tier")
+    parser.add_argument(
+        "--outputs", type=Path, default=None, metavar="FILE",
+        help="also write the stack outputs as `pulumi stack output --json --show-secrets` would (tunnel "
+        "outside addresses are documentation placeholders): what `estate render --stack-outputs` reads")
     parser.set_defaults(func=run)
 
 
@@ -49,6 +53,14 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     from estate.cli.plan_text import as_json, as_text
 
+    if args.outputs is not None:
+        from estate.cloud.plan import stack_outputs_json
+        from estate.files import atomic_write
+
+        try:  # 0600: a real stack's outputs file holds the tunnels' keys; keep the habit
+            atomic_write(args.outputs, stack_outputs_json(plan))
+        except OSError as exc:
+            raise UserError(f"could not write {args.outputs}: {exc.strerror or exc}") from None
     sys.stdout.write(as_json(plan) if args.format == "json" else as_text(plan, detail=args.detail))
     return EXIT_VIOLATION if plan.mandatory_violations else 0
 

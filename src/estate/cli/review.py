@@ -65,6 +65,9 @@ def add_review_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--running-from", type=folder_path, default=None, metavar="DIR",
                         help="offline: saved running configs <hostname>.cfg under DIR (flat or per env/site)")
     add_connection_arguments(parser)
+    parser.add_argument("--stack-outputs", type=file_path, default=None, metavar="FILE",
+                        help="the stack's outputs (`pulumi stack output --json --show-secrets`, or "
+                             "`estate plan --outputs`): the hub routers become targets too")
     parser.add_argument("--large-change", type=int_in(1), default=150, metavar="LINES",
                         help="flag a device whose change adds+removes more lines than this (default 150)")
     parser.add_argument("--rotate-secret", dest="rotate", action="append", default=None, metavar="NAME",
@@ -98,10 +101,13 @@ def context(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, SecretBook, A
 
     inventory = load(args)
     check_devices(inventory, args.env, args.sites, args.devices)
+    if getattr(args, "stack_outputs", None) is not None:
+        stack_outputs(args.stack_outputs)  # a bad file is the user's to fix: said before any device is read
     lab = read_lab(args.lab_dir) if args.lab else None
     selection = Selection(args.env, args.sites, args.devices, args.running_from,
                           addresses=None if lab is None else lab_addresses(lab), via="lab" if lab else "ssh",
-                          rotate=frozenset(getattr(args, "rotate", None) or ()))
+                          rotate=frozenset(getattr(args, "rotate", None) or ()),
+                          stack_outputs=getattr(args, "stack_outputs", None))
     known_hosts = args.known_hosts
     if lab is not None and known_hosts is None:
         known_hosts = lab.known_hosts
@@ -271,3 +277,13 @@ def save_with_ticket(args: argparse.Namespace, review: Any, secrets: Any, commit
 
 def ticket_path(plan: Path) -> Path:
     return plan.with_name(plan.name + ".md")
+
+
+def stack_outputs(path: Path) -> Any:
+    """The stack outputs file, read and checked (`StackOutputs`), or a `UserError` naming its problems."""
+    from estate.build.stack_outputs import StackOutputsError, load_stack_outputs
+
+    try:
+        return load_stack_outputs(path)
+    except StackOutputsError as exc:
+        raise UserError(f"the stack outputs {path} cannot be used:\n{exc}") from None

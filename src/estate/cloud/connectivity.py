@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -21,6 +22,15 @@ IKE_VERSIONS = ["ikev2"]
 CIPHERS = ["AES256-GCM-16"]
 INTEGRITY = ["SHA2-384"]
 DH_GROUPS = [20]
+# Tunnel inside addresses: /30s of 169.254.0.0/16 chosen by the hub's place in the stack's
+# `vpnHubs` (new hubs go at the end: an inside CIDR cannot change without replacing the VPN).
+# AWS refuses these /30s (EC2 VpnTunnelOptionsSpecification.TunnelInsideCidr):
+INSIDE_RANGE = IPv4Network("169.254.0.0/16")
+INSIDE_START = IPv4Network("169.254.100.0/30")  # readable, and clear of the reserved low /30s
+RESERVED_INSIDE = frozenset(IPv4Network(n) for n in (
+    "169.254.0.0/30", "169.254.1.0/30", "169.254.2.0/30", "169.254.3.0/30", "169.254.4.0/30",
+    "169.254.5.0/30", "169.254.169.252/30"))
+TUNNELS_PER_VPN = 2
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,48 @@ def site_routes(args: ConnectivityArgs) -> list[IPv4Network]:
     return routes
 
 
+def tunnel_inside_cidrs(hub_index: int) -> tuple[IPv4Network, IPv4Network]:
+    """The inside /30s of the two tunnels of the `hub_index`-th hub's VPN connection: the next two
+    /30s from `INSIDE_START` that AWS accepts, so every hub's tunnels differ (one Transit Gateway,
+    and a hub router terminating several environments' VPNs, must not see a /30 twice)."""
+    if hub_index < 0:
+        raise ValueError(f"hub index {hub_index} is negative")
+    start = int(INSIDE_START.network_address)
+    last = int(INSIDE_RANGE.broadcast_address)
+    found: list[IPv4Network] = []
+    wanted = TUNNELS_PER_VPN * hub_index
+    address, usable = start, 0
+    while len(found) < TUNNELS_PER_VPN:
+        if address + 3 > last:
+            raise ValueError(f"hub index {hub_index}: no room left in {INSIDE_RANGE} for its tunnels")
+        network = IPv4Network((address, 30))
+        if network not in RESERVED_INSIDE:
+            if usable >= wanted:
+                found.append(network)
+            usable += 1
+        address += 4
+    return found[0], found[1]
+
+
+def tunnel_outputs(vpn: aws.ec2.VpnConnection) -> list[dict[str, Any]]:
+    """Both tunnels as the provider reports them: the hub router's parameters. The pre-shared
+    keys are AWS-generated secret outputs: `--show-secrets` reveals them for the operator to
+    set `ESTATE_SECRET_VPN_PSK_<HUB>_T<n>`; estate never writes them into a config."""
+    return [
+        {"outsideAddress": vpn.tunnel1_address, "insideCidr": vpn.tunnel1_inside_cidr,
+         "cgwInsideAddress": vpn.tunnel1_cgw_inside_address, "vgwInsideAddress": vpn.tunnel1_vgw_inside_address,
+         "presharedKey": vpn.tunnel1_preshared_key},
+        {"outsideAddress": vpn.tunnel2_address, "insideCidr": vpn.tunnel2_inside_cidr,
+         "cgwInsideAddress": vpn.tunnel2_cgw_inside_address, "vgwInsideAddress": vpn.tunnel2_vgw_inside_address,
+         "presharedKey": vpn.tunnel2_preshared_key},
+    ]
+
+
+def site_supernets(args: ConnectivityArgs) -> list[IPv4Network]:
+    """The sites' aggregates the VPC routes to the Transit Gateway: what the hubs must advertise."""
+    return [args.site_supernet, *([args.voice_supernet] if args.voice_supernet is not None else [])]
+
+
 class Connectivity(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     subnet_ids: list[pulumi.Output[str]]
@@ -83,6 +135,7 @@ class Connectivity(pulumi.ComponentResource):
     oncall_topic_arn: pulumi.Output[str]
     s3_endpoint_id: pulumi.Output[str]
     resolver_endpoint_id: pulumi.Output[str]
+    wan_hubs: dict[str, dict[str, Any]]  # per hub: what its router needs (the `wanHubs` export)
 
     def __init__(self, name: str, args: ConnectivityArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -123,7 +176,9 @@ class Connectivity(pulumi.ComponentResource):
         self.oncall_topic_arn = aws.sns.Topic(
             f"{name}-oncall", name=f"estate-{args.env}-network-oncall",
             display_name=f"estate {args.env} network on-call", tags=tags, opts=child).arn
-        vpn_ids = {hub.name: self._hub_vpn(hub, tgw, tags).id for hub in args.vpn_hubs}
+        self.wan_hubs = {hub.name: self._hub_vpn(index, hub, tgw, tags)
+                         for index, hub in enumerate(args.vpn_hubs)}
+        vpn_ids = {name: hub["vpnConnectionId"] for name, hub in self.wan_hubs.items()}
         if args.direct_connect is not None:
             self._direct_connect(args.direct_connect, tgw)
         services = NetworkServices(f"{name}-services", ServicesArgs(
@@ -194,9 +249,12 @@ class Connectivity(pulumi.ComponentResource):
             allowed_prefixes=[str(args.vpc_cidr)],
             opts=pulumi.ResourceOptions(parent=self, provider=network_account))
 
-    def _hub_vpn(self, hub: VpnHub, tgw: aws.ec2transitgateway.TransitGateway,
-                 tags: dict[str, str]) -> aws.ec2.VpnConnection:
+    def _hub_vpn(self, index: int, hub: VpnHub, tgw: aws.ec2transitgateway.TransitGateway,
+                 tags: dict[str, str]) -> dict[str, Any]:
+        """The hub's customer gateway and VPN connection, its tunnel alarms, and what its router
+        needs from them (exported as `wanHubs.<hub>`)."""
         name, child = self._name, pulumi.ResourceOptions(parent=self)
+        inside1, inside2 = tunnel_inside_cidrs(index)
         gateway = aws.ec2.CustomerGateway(
             f"{name}-cgw-{hub.name}", bgp_asn=str(hub.bgp_asn), ip_address=str(hub.public_ip),
             type="ipsec.1", tags={**tags, "Name": hub.name}, opts=child)
@@ -211,6 +269,8 @@ class Connectivity(pulumi.ComponentResource):
             tunnel1_phase1_integrity_algorithms=INTEGRITY,
             tunnel2_phase1_integrity_algorithms=INTEGRITY,
             tunnel1_phase1_dh_group_numbers=DH_GROUPS, tunnel2_phase1_dh_group_numbers=DH_GROUPS,
+            tunnel1_phase2_dh_group_numbers=DH_GROUPS, tunnel2_phase2_dh_group_numbers=DH_GROUPS,
+            tunnel1_inside_cidr=str(inside1), tunnel2_inside_cidr=str(inside2),
             tags={**tags, "Name": f"estate-{hub.name}"}, opts=child)
         # TunnelState per connection is 1 with both tunnels up, 0 with both down, between when
         # one is down. AWS publishes it for as long as the connection exists, so silence is a
@@ -225,4 +285,12 @@ class Connectivity(pulumi.ComponentResource):
                 comparison_operator=operator, treat_missing_data="breaching",
                 alarm_description=f"VPN to {hub.name}: {what}",
                 alarm_actions=[self.oncall_topic_arn], ok_actions=[self.oncall_topic_arn], opts=child)
-        return vpn
+        args = self._args
+        return {
+            "customerGatewayId": gateway.id, "customerGatewayAddress": gateway.ip_address,
+            "customerGatewayAsn": gateway.bgp_asn, "transitGatewayAsn": tgw.amazon_side_asn,
+            "vpnConnectionId": vpn.id, "tunnels": tunnel_outputs(vpn),
+            "siteSupernets": [str(n) for n in site_supernets(args)],
+            "serviceRoutes": [str(n) for n in site_routes(args) if n not in site_supernets(args)],
+            "vpcCidrs": [str(args.vpc_cidr)],
+        }

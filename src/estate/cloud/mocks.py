@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network
 from typing import Any, Protocol
 
 import pulumi
@@ -66,7 +67,31 @@ def plain_outputs(typ: str, name: str, inputs: dict[str, Any], account: str) -> 
         state["keyId"] = f"{name}-id"
     elif typ == "aws:chime/voiceConnector:VoiceConnector":
         state["outboundHostName"] = f"{ident}.voiceconnector.chime.aws"
+    elif typ == "aws:ec2/vpnConnection:VpnConnection":
+        state.update(vpn_tunnels(inputs))
     return ident if typ == "aws:s3/bucket:Bucket" else f"{name}-id", state
+
+
+# AWS picks each tunnel's outside address; offline they are documentation addresses
+# (RFC 5737 TEST-NET-1), never a real endpoint: a config rendered from them cannot reach AWS
+PLACEHOLDER_OUTSIDE = IPv4Network("192.0.2.0/24")
+
+
+def vpn_tunnels(inputs: dict[str, Any]) -> dict[str, Any]:
+    """What AWS computes per tunnel of a VPN connection: the inside addresses from the inside /30
+    (AWS's side the first host, the customer gateway's the second) and a placeholder outside
+    address, one per /30 (so distinct across hubs)."""
+    state: dict[str, Any] = {}
+    for n in (1, 2):
+        cidr = inputs.get(f"tunnel{n}InsideCidr")
+        if not isinstance(cidr, str):
+            continue  # AWS would choose the /30: nothing to derive offline
+        network = IPv4Network(cidr)
+        slot = (int(network.network_address) >> 2) % (PLACEHOLDER_OUTSIDE.num_addresses - 2)
+        state[f"tunnel{n}Address"] = str(PLACEHOLDER_OUTSIDE[1 + slot])
+        state[f"tunnel{n}VgwInsideAddress"] = str(network[1])
+        state[f"tunnel{n}CgwInsideAddress"] = str(network[2])
+    return state
 
 
 def described(value: Any) -> Any:
@@ -146,7 +171,7 @@ class TreeMonitor(MockMonitor):
 
 
 def run_program(mocks: EstateMocks, project: str, stack: str, config: dict[str, str],
-                program: Callable[[], None]) -> TreeMonitor:
+                program: Callable[[], object]) -> TreeMonitor:
     """Run `program` as stack `stack` under `mocks` with `config`, waiting for every resource.
 
     The config is process-global in the SDK, so it is replaced for every run; mocks are set

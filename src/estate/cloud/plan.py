@@ -4,10 +4,14 @@ what the program *asks for*; `pulumi preview` is the provider's real diff agains
 
 Besides the resources, a plan carries what a reviewer needs before a first `pulumi up`: each
 resource's protect / retain-on-delete options, the tiers (top-level components), placeholder
-values still present in the settings, and a monthly cost estimate per tier (`estate.cloud.cost`)."""
+values still present in the settings, and a monthly cost estimate per tier (`estate.cloud.cost`).
+It also keeps the stack outputs the program exports, so `estate plan --outputs FILE` writes what
+`pulumi stack output --json --show-secrets` would, with what only AWS knows (tunnel outside
+addresses, pre-shared keys) as documentation-range placeholders or absent, and says so."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -15,11 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pulumi
 from pulumi.runtime import settings as pulumi_settings
 
+from estate.build.stack_outputs import OFFLINE_MARKER
 from estate.cloud import placeholders, plan_usage
 from estate.cloud.cost import CostEstimate, estimate, load_prices
-from estate.cloud.mocks import Declared, EstateMocks, run_program
+from estate.cloud.mocks import PLACEHOLDER_OUTSIDE, Declared, EstateMocks, run_program
 from estate.cloud.placeholders import Placeholder
 from estate.cloud.policy_rules import RULES, PlanResource, Violation, evaluate
 from estate.cloud.program import StackInputs, define_stack, prepare
@@ -96,6 +102,7 @@ class Plan:
     options: dict[tuple[str, str], Options] = field(default_factory=dict)
     placeholders: tuple[Placeholder, ...] = ()
     cost: CostEstimate | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)  # the stack outputs, as plain data
 
     def options_of(self, r: Declared) -> Options:
         return self.options.get((r.typ, r.name), Options())
@@ -145,10 +152,16 @@ def run_plan(
     inputs = prepare(env, config, project_dir, source)
     recorder = mocks or EstateMocks(account=inputs.inventory.environment(env).aws_account)
     options = OptionsRecorder()
+    outputs: dict[str, Any] = {}
 
-    def program() -> None:
+    def program() -> pulumi.Output[None]:
         options.install()
         define_stack(inputs)
+        # the exports as the engine would store them: every Output resolved (the test runner
+        # awaits what the program returns), secrets as their values
+        root = pulumi_settings.get_root_resource()
+        exported = dict(getattr(root, "outputs", {}))
+        return pulumi.Output.from_input(exported).apply(outputs.update)
 
     monitor = run_program(recorder, source.project, env, config, program)
     resources = monitor.link()
@@ -158,7 +171,17 @@ def run_plan(
     facts = plan_usage.tier_facts(resources, tier_of, [n.resource.name for n in plan.tiers()])
     cost = estimate(facts, plan_usage.usage(resources, tier_of, facts, inputs), load_prices())
     return Plan(plan.env, inputs, plan.resources, plan.violations, options.seen,
-                tuple(placeholders.with_users(found, resources)), cost)
+                tuple(placeholders.with_users(found, resources)), cost, outputs)
+
+
+def stack_outputs_json(plan: Plan) -> str:
+    """The plan's stack outputs as `pulumi stack output --json --show-secrets` prints them, plus
+    `offlinePlan` saying which values are placeholders."""
+    note = (f"offline plan of stack {plan.env} under mocks: tunnel outsideAddress values are "
+            f"documentation-range placeholders ({PLACEHOLDER_OUTSIDE}), not AWS endpoints; pre-shared "
+            "keys are absent (AWS generates them); ids are mock ids")
+    document = {OFFLINE_MARKER: note, **plan.outputs}
+    return json.dumps(document, indent=2, sort_keys=True, default=str) + "\n"
 
 
 def tier_names(plan: Plan) -> dict[str, str]:

@@ -110,6 +110,8 @@ def define_stack(inputs: StackInputs) -> None:
         s3_endpoint_id=connectivity.s3_endpoint_id, region=environment.region))
     totals = sizes.capacity.totals
     pulumi.export("transitGatewayId", connectivity.transit_gateway_id)
+    # per WAN hub, what its router needs: `estate render --stack-outputs` reads this back
+    pulumi.export("wanHubs", connectivity.wan_hubs)
     pulumi.export("vpcId", connectivity.vpc_id)
     pulumi.export("sipFqdn", f"{voice.sip_subdomain}.{ports.sip_domain}")
     pulumi.export("nlbDnsName", tier.nlb_dns_name)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from estate.inventory.load import ESTATE_FILE, SITES_FILE, RawEstate, SiteFacts
-from estate.inventory.models import EdgePort, NamedVlan, Site, VlanDef, VlanRole, WlcUnit
-from estate.inventory.partial import EnvParts, EstateParts
+from estate.inventory.models import SITE_NUMBERS, CarrierKind, EdgePort, NamedVlan, Site, VlanDef, VlanRole, WlcUnit
+from estate.inventory.partial import EnvParts, EstateParts, WanParts
 from estate.problems import Problem, did_you_mean_id
 
 # the roles the code gives a meaning to: switch SVIs, the phones' voice VLAN, the APs' native VLAN
@@ -24,7 +24,7 @@ DEVICE_COUNTS = {"phone": "phones", "ap": "aps", "desktop": "desktops", "printer
 
 def cross_check(raw: RawEstate) -> list[Problem]:
     return [*_vlan_plan(raw), *_ssids(raw), *_switch_models(raw), *_wireless(raw), *_environments(raw),
-            *_sites(raw)]
+            *_wan(raw), *_sites(raw)]
 
 
 def blocks_build(raw: RawEstate) -> bool:
@@ -307,3 +307,167 @@ def _site(parts: EstateParts, sid: str, site: SiteFacts, file: str, line: int) -
             yield Problem(file, f"{site.bwv_cameras} cameras need {-(-site.bwv_cameras // bays)} docks of {bays} "
                           f"bays; the site has {site.bwv_docks}", line=line, site=sid, field="bwv_cameras",
                           hint="add docks or correct the camera count")
+
+
+# ---- the WAN (README: The WAN) ----
+
+LINK_PREFIX = 29  # each site's (and hub's) share of wan.link_supernet
+# the design field, and the kind of carrier it must name
+DESIGN_PATHS = {"primary": CarrierKind.MPLS, "secondary": CarrierKind.MPLS, "backup": CarrierKind.CELLULAR}
+
+
+def _wan(raw: RawEstate) -> Iterator[Problem]:
+    wan = raw.parts.wan
+    if wan is None:
+        return
+    yield from _carriers(raw, wan)
+    yield from _designs(raw, wan)
+    yield from _kind_wans(raw, wan)
+    yield from _hubs(raw, wan)
+    yield from _link_room(raw, wan)
+    yield from _site_hubs(raw, wan)
+
+
+def _carriers(raw: RawEstate, wan: WanParts) -> Iterator[Problem]:
+    if wan.carriers is None:
+        return
+    seen: set[str] = set()
+    for index, carrier in enumerate(wan.carriers):
+        if carrier.name in seen:
+            yield Problem(ESTATE_FILE, f"carrier {carrier.name} is listed twice",
+                          line=_line(raw, "wan", "carriers", index, "name"), field=f"wan.carriers[{index}].name",
+                          hint="one entry per carrier")
+        seen.add(carrier.name)
+    mpls = [i for i, c in enumerate(wan.carriers) if c.kind is CarrierKind.MPLS]
+    if len(mpls) > 2:
+        yield Problem(ESTATE_FILE, f"{len(mpls)} MPLS carriers: a site's or hub's /{LINK_PREFIX} of link_supernet "
+                      "holds two PE-CE links", line=_line(raw, "wan", "carriers", mpls[2]),
+                      field=f"wan.carriers[{mpls[2]}]", hint="use at most two MPLS carriers")
+
+
+def _designs(raw: RawEstate, wan: WanParts) -> Iterator[Problem]:
+    """Every carrier a design names is known and of the right kind: circuits are MPLS, the backup
+    is cellular."""
+    if wan.carriers is None:
+        return
+    carriers = {c.name: c for c in wan.carriers}
+    for name, design in wan.designs.items():
+        for key, kind in DESIGN_PATHS.items():
+            value = getattr(design, key)
+            if value is None:
+                continue
+            where, line = f"wan.designs.{name}.{key}", _line(raw, "wan", "designs", name, key)
+            carrier = carriers.get(value)
+            if carrier is None:
+                yield Problem(ESTATE_FILE, f"WAN design {name} uses carrier '{value}', which is not in wan.carriers",
+                              line=line, field=where,
+                              hint=f"one of: {', '.join(sorted(carriers))}{did_you_mean_id(value, carriers)}")
+            elif carrier.kind is not kind:
+                what = "a cellular backup" if kind is CarrierKind.CELLULAR else f"an MPLS {key} circuit"
+                yield Problem(ESTATE_FILE, f"WAN design {name}: {key} is {what}, but carrier {value} is "
+                              f"{carrier.kind}", line=line, field=where,
+                              hint=f"name a carrier of kind {kind} here")
+
+
+def _kind_wans(raw: RawEstate, wan: WanParts) -> Iterator[Problem]:
+    """Each site kind's WAN design and edge router are known, and the router has the cellular
+    module its design's backup needs."""
+    for kind, kind_wan in sorted(raw.parts.kind_wan.items()):
+        path = ("site_kinds", kind, "wan")
+        if kind_wan.design not in wan.design_names:
+            yield Problem(ESTATE_FILE, f"site kind {kind} uses WAN design '{kind_wan.design}', which is not in "
+                          "wan.designs", line=_line(raw, *path, "design"), field=f"site_kinds.{kind}.wan.design",
+                          hint=f"one of: {', '.join(sorted(wan.design_names))}"
+                          f"{did_you_mean_id(kind_wan.design, wan.design_names)}")
+        if kind_wan.router not in wan.edge_model_names:
+            yield Problem(ESTATE_FILE, f"site kind {kind} uses edge router '{kind_wan.router}', which is not in "
+                          "wan.edge_models", line=_line(raw, *path, "router"), field=f"site_kinds.{kind}.wan.router",
+                          hint=f"one of: {', '.join(sorted(wan.edge_model_names))}"
+                          f"{did_you_mean_id(kind_wan.router, wan.edge_model_names)}, or add the model's "
+                          "datasheet figures and ports to wan.edge_models")
+        design, model = wan.designs.get(kind_wan.design), wan.edge_models.get(kind_wan.router)
+        if design is not None and design.backup is not None and model is not None and model.cellular_interface is None:
+            yield Problem(ESTATE_FILE, f"site kind {kind}: design {kind_wan.design} has a cellular backup; edge "
+                          f"router {kind_wan.router} has no cellular_interface", line=_line(raw, *path, "router"),
+                          field=f"site_kinds.{kind}.wan.router",
+                          hint="use a router model with an LTE/5G module, or give the model its cellular_interface")
+
+
+def _hubs(raw: RawEstate, wan: WanParts) -> Iterator[Problem]:
+    """Hub names once; each router's public address once across the environments, its ASN once
+    per environment, outside the sites' ASN range and none of a carrier's (an AS path that holds
+    our own ASN is dropped); routers only for known environments."""
+    envs = raw.parts.environments
+    carrier_asns = {c.asn: c.name for c in wan.carriers or [] if c.asn is not None}
+    names: dict[str, int] = {}
+    addresses: dict[str, str] = {}
+    asns: dict[tuple[str, int], str] = {}
+    for index, hub in wan.hubs:
+        base = f"wan.hubs[{index}]"
+        if hub.name in names:
+            yield Problem(ESTATE_FILE, f"hub {hub.name} is already wan.hubs[{names[hub.name]}]",
+                          line=_line(raw, "wan", "hubs", index, "name"), field=f"{base}.name",
+                          hint="one entry per hub; its routers list every environment that peers there")
+        names.setdefault(hub.name, index)
+        for env, router in hub.routers.items():
+            path, label = ("wan", "hubs", index, "routers", env), f"{base}.routers.{env}"
+            if envs and env not in envs:
+                yield Problem(ESTATE_FILE, f"hub {hub.name} has a router for environment '{env}', which is not known",
+                              line=_line(raw, *path), field=label,
+                              hint=f"one of: {', '.join(sorted(envs))}{did_you_mean_id(env, envs)}")
+            address = str(router.public_ip)
+            if address in addresses:
+                yield Problem(ESTATE_FILE, f"hub router address {address} is already {addresses[address]}'s",
+                              line=_line(raw, *path, "public_ip"), field=f"{label}.public_ip",
+                              hint="every hub router terminates its VPNs on its own public address")
+            addresses.setdefault(address, f"{hub.name} ({env})")
+            if (env, router.asn) in asns:
+                yield Problem(ESTATE_FILE, f"hub ASN {router.asn} is already {asns[env, router.asn]}'s in "
+                              f"environment {env}", line=_line(raw, *path, "asn"), field=f"{label}.asn",
+                              hint="give every hub router of an environment its own ASN")
+            asns.setdefault((env, router.asn), hub.name)
+            base_asn = wan.site_asn_base
+            if base_asn is not None and base_asn < router.asn < base_asn + SITE_NUMBERS:
+                yield Problem(ESTATE_FILE, f"hub ASN {router.asn} is site {router.asn - base_asn:04d}'s "
+                              f"(sites are {base_asn + 1}-{base_asn + SITE_NUMBERS - 1})",
+                              line=_line(raw, *path, "asn"), field=f"{label}.asn",
+                              hint="use an ASN outside the sites' range, such as a 2-byte private ASN (64512-65534)")
+            if router.asn in carrier_asns:
+                yield Problem(ESTATE_FILE, f"hub ASN {router.asn} is carrier {carrier_asns[router.asn]}'s",
+                              line=_line(raw, *path, "asn"), field=f"{label}.asn",
+                              hint="a route whose AS path holds our own ASN is dropped: use another ASN")
+
+
+def _link_room(raw: RawEstate, wan: WanParts) -> Iterator[Problem]:
+    """link_supernet holds a /29 for each site number an environment uses, and the hubs' at the
+    top; it overlaps no environment's addresses."""
+    supernet = wan.link_supernet
+    if supernet is None:
+        return
+    line, field = _line(raw, "wan", "link_supernet"), "wan.link_supernet"
+    slots = 2 ** (LINK_PREFIX - supernet.prefixlen) if supernet.prefixlen <= LINK_PREFIX else 0
+    hubs = len(wan.hub_names or ())
+    for name, env in raw.parts.environments.items():
+        numbers = [site.number for site in _held(raw, env)]
+        if numbers and max(numbers) >= slots - hubs:
+            top = max(numbers)
+            needed = LINK_PREFIX - (top + hubs).bit_length()
+            yield Problem(ESTATE_FILE, f"link_supernet {supernet} holds {slots} /{LINK_PREFIX}s; environment "
+                          f"'{name}' has site number {top} and there are {hubs} hubs",
+                          line=line, field=field, hint=f"use a /{max(needed, 0)} or larger")
+        for label, net in (("supernet", env.supernet), ("voice_supernet", env.voice_supernet)):
+            if net is not None and net.overlaps(supernet):
+                yield Problem(ESTATE_FILE, f"link_supernet {supernet} overlaps environment '{name}' {label} {net}",
+                              line=line, field=field, hint="take the PE-CE links from space no environment uses")
+
+
+def _site_hubs(raw: RawEstate, wan: WanParts) -> Iterator[Problem]:
+    if wan.hub_names is None:
+        return
+    for site_id, site in sorted(raw.sites.items()):
+        if site.wan_hub not in wan.hub_names:
+            file, line = raw.site_lines[site_id]
+            yield Problem(file, f"WAN hub '{site.wan_hub}' is not in wan.hubs of {ESTATE_FILE}", line=line,
+                          site=site_id, field="wan_hub",
+                          hint=f"one of: {', '.join(sorted(wan.hub_names))}"
+                          f"{did_you_mean_id(site.wan_hub, wan.hub_names)}")

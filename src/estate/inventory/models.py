@@ -291,9 +291,123 @@ class KindDefaults(Frozen):
 DEFAULTABLE = tuple(KindDefaults.model_fields)
 
 
+# ---- the WAN: carriers, designs, edge router models, hubs and the ASN plan (README: The WAN) ----
+
+WanName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+Asn = Annotated[int, Field(ge=1, le=4_294_967_294)]
+InterfaceName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z-]*[0-9]+(?:/[0-9]+){0,3}$")]
+# RFC 6996 4-byte private ASNs; a site's is site_asn_base + its 4-digit number, so the base leaves
+# room for MPS-9999
+ASN_PRIVATE_4B = (4_200_000_000, 4_294_967_294)
+SITE_NUMBERS = 10_000
+
+
+class CarrierKind(StrEnum):
+    MPLS = "mpls"  # MPLS L3VPN: eBGP to the carrier PE over a PE-CE /30
+    CELLULAR = "cellular"  # 4G/5G internet underlay: an IKEv2 overlay to the site's hub
+
+
+class Carrier(Frozen):
+    name: WanName
+    kind: CarrierKind
+    asn: Asn | None = None  # the PE's ASN (MPLS only)
+
+    @model_validator(mode="after")
+    def _asn(self) -> Carrier:
+        if self.kind is CarrierKind.MPLS and self.asn is None:
+            raise ValueError("an MPLS carrier needs the asn its PEs peer from")
+        if self.kind is CarrierKind.CELLULAR and self.asn is not None:
+            raise ValueError("a cellular carrier is an internet underlay: the overlay peers with the hub, "
+                             "not the carrier")
+        return self
+
+
+class WanDesign(Frozen):
+    """The circuits of a site: a primary carrier, and a second MPLS circuit (`secondary`) or a
+    cellular backup (`backup`), or neither."""
+
+    primary: WanName
+    secondary: WanName | None = None
+    backup: WanName | None = None
+
+    @model_validator(mode="after")
+    def _one_second_path(self) -> WanDesign:
+        if self.secondary is not None and self.backup is not None:
+            raise ValueError("a design has a secondary circuit or a cellular backup, not both")
+        if self.primary in (self.secondary, self.backup):
+            raise ValueError("the second path must use another carrier than the primary")
+        return self
+
+
+class EdgeModel(Frozen):
+    """Datasheet forwarding figure of an edge router model (with QoS and IPsec), and its ports:
+    the LAN port to the core, the carrier ports (primary, secondary) and the cellular module."""
+
+    max_mbps: Annotated[int, Field(ge=1, le=1_000_000)]
+    lan_interface: InterfaceName
+    carrier_interfaces: list[InterfaceName] = Field(min_length=2, max_length=2)
+    cellular_interface: InterfaceName | None = None  # the pluggable/NIM LTE-5G modem, where fitted
+
+
+class HubRouter(Frozen):
+    """A hub's router in one environment: the address it terminates VPNs on and its ASN."""
+
+    public_ip: IPv4Address
+    asn: Asn
+
+
+class WanHub(Frozen):
+    """A WAN hub: where sites' circuits land and the environments' VPNs to AWS terminate. The
+    hub is one place for every environment; each environment that peers there has its own router
+    (`routers`, by environment), as each environment's stack declares its own customer gateway."""
+
+    name: HubName
+    location: PlainText
+    routers: dict[EnvName, HubRouter] = Field(min_length=1)
+
+
+class Wan(Frozen):
+    site_asn_base: Annotated[int, Field(ge=ASN_PRIVATE_4B[0], le=ASN_PRIVATE_4B[1] - SITE_NUMBERS + 1)]
+    # PE-CE links: site n owns the n-th /29 (two /30s: primary, secondary or overlay); the hubs
+    # own /29s from the top, hub i (in list order) the (i+1)-th from the top
+    link_supernet: IPv4Network
+    carriers: list[Carrier] = Field(min_length=1)
+    designs: dict[WanName, WanDesign] = Field(min_length=1)
+    edge_models: dict[ModelName, EdgeModel] = Field(min_length=1)
+    hubs: list[WanHub] = Field(min_length=1)
+    # the primary path's local preference is the default 100; the second path's is lower and
+    # its advertisements carry the site's ASN this many extra times
+    backup_local_pref: Annotated[int, Field(ge=0, le=99)] = 50
+    backup_prepend: Annotated[int, Field(ge=1, le=5)] = 3
+
+    @model_validator(mode="after")
+    def _link_room(self) -> Wan:
+        if self.link_supernet.prefixlen > 29:
+            raise ValueError(f"link_supernet {self.link_supernet} holds no /29")
+        return self
+
+    def carrier(self, name: str) -> Carrier:
+        for carrier in self.carriers:
+            if carrier.name == name:
+                return carrier
+        raise KeyError(name)
+
+    def hub(self, name: str) -> WanHub:
+        for hub in self.hubs:
+            if hub.name == name:
+                return hub
+        raise KeyError(name)
+
+
+class KindWan(Frozen):
+    design: WanName  # a key of wan.designs
+    router: ModelName  # a key of wan.edge_models
+
+
 class SiteKind(Frozen):
     guest: bool
     description: PlainText
+    wan: KindWan
     defaults: KindDefaults = KindDefaults()
 
 
@@ -334,6 +448,7 @@ class EstateFile(Frozen):
     qos: Qos
     switching: Switching
     addressing: AddressingPolicy
+    wan: Wan
     site_kinds: dict[KindName, SiteKind] = Field(min_length=1)
     environments: dict[EnvName, Environment] = Field(min_length=1)
 

@@ -90,6 +90,45 @@ SINGLE_VALUED_NESTED: tuple[tuple[str, ...], ...] = (
     ("key",),
     ("address", "ipv4"),
     ("timeout",),
+    # a router's interfaces: BFD timers, MTU and MSS, the tunnel's ends, mode, VRF and protection
+    ("bfd", "interval"),
+    ("ip", "mtu"),
+    ("ip", "tcp", "adjust-mss"),
+    ("tunnel", "source"),
+    ("tunnel", "destination"),
+    ("tunnel", "mode"),
+    ("tunnel", "protection"),
+    ("tunnel", "vrf"),
+    ("vrf", "forwarding"),
+    ("bandwidth",),
+    # BGP, route maps, IP SLA and tracking: one value each per process, entry or object
+    ("bgp", "router-id"),
+    ("maximum-paths",),
+    ("set", "local-preference"),
+    ("set", "as-path", "prepend"),
+    ("frequency",),
+    ("threshold",),
+    ("delay",),
+    # IKEv2 and IPsec: one value per proposal, profile, keyring peer or IPsec profile
+    ("encryption",),
+    ("integrity",),
+    ("prf",),
+    ("group",),
+    ("dpd",),
+    ("lifetime",),
+    ("mode",),
+    ("keyring", "local"),
+    ("identity", "local"),
+    ("match", "fvrf"),
+    ("virtual-template",),
+    ("pre-shared-key", "local"),
+    ("pre-shared-key", "remote"),
+    ("pre-shared-key",),
+    ("address",),
+    ("set", "pfs"),
+    ("set", "transform-set"),
+    ("set", "ikev2-profile"),
+    ("set", "security-association", "lifetime"),
 )
 
 # One line per object, the object named inside the line: the matched text is the key (a new
@@ -120,6 +159,10 @@ SINGLE_VALUED_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"wireless mobility group name",
         r"wireless mobility mac-address",
         r"wireless mobility group member mac-address \S+",
+        r"neighbor \S+ remote-as",  # one value per BGP neighbour
+        r"neighbor \S+ description",
+        r"neighbor \S+ maximum-prefix",
+        r"neighbor \S+ timers",
     )
 )
 
@@ -182,6 +225,7 @@ DEFAULT_ON: frozenset[str] = frozenset(
         "protocol dhcp4",
         "protocol dhcp6",
         "protocol ndp",
+        "bgp default ipv4-unicast",  # IOS-XE activates every neighbour for IPv4 unless told not to
     }
 )
 

@@ -2,8 +2,9 @@
 master key (``key config-key password-encrypt <key>``, set once, never shown), a clear-text
 ``key 0 <secret>`` / ``server-key 0 <secret>`` is stored and shown as ``key 6 <ciphertext>``,
 and the ciphertext differs from device to device (here: an HMAC of the value keyed by the
-hostname, so it is stable per device and says nothing of the value). ``snmp-server user`` lines
-are accepted but never shown.
+hostname, so it is stable per device and says nothing of the value). An IKEv2 keyring peer's
+``pre-shared-key [local|remote] [0] <secret>`` is shown the same way, as
+``pre-shared-key 6 <ciphertext>``. ``snmp-server user`` lines are accepted but never shown.
 
 Two forms do not depend on the master key: an NTP key typed in clear
 (``ntp authentication-key 1 hmac-sha2-256 <value>``) is always shown type-7 encrypted, the type
@@ -75,10 +76,23 @@ def encrypt_words(hostname: str, parts: list[str], aes: bool = True) -> list[str
         return out
     if not aes:
         return out
+    if lowered[:1] == ["pre-shared-key"]:
+        return _pre_shared_key(hostname, out)
     for index in range(len(out) - 2):
         if out[index].lower() in _KEY_WORDS and out[index + 1] == "0":
             out[index + 1 : index + 3] = ["6", type6(hostname, out[index + 2])]
     return out
+
+
+def _pre_shared_key(hostname: str, out: list[str]) -> list[str]:
+    """An IKEv2 keyring peer's ``pre-shared-key [local|remote] [0] <value>`` → ``... 6 <ciphertext>``."""
+    at = 2 if len(out) > 2 and out[1].lower() in {"local", "remote"} else 1
+    rest = out[at:]
+    if len(rest) == 2 and rest[0] == "0":
+        rest = rest[1:]
+    if len(rest) != 1:
+        return out  # already typed in another form (6, 7): stored as given
+    return [*out[:at], "6", type6(hostname, rest[0])]
 
 
 def is_master_key(parts: list[str]) -> bool:

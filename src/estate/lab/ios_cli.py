@@ -33,6 +33,7 @@ from estate.lab.modes import (
     interface_family,
     mode_for,
     normalize_interface,
+    refined_mode,
 )
 from estate.lab.platform import DEFAULT_SOFTWARE, show_version
 
@@ -378,6 +379,10 @@ class CliSession:
                 return self._end_config()
             self.frames.pop()
             return self._reply(config_line=True)
+        if first == "exit-address-family" and len(parts) == 1 and self.frames \
+                and self.frames[-1].mode in {"config-router-af", "config-vrf-af"}:
+            self.frames.pop()  # IOS shows it closing each address family; typed, it leaves one
+            return self._reply(config_line=True)
         if first == "do" and len(parts) > 1:
             reply = self._exec_line(stripped[2:].strip())
             return Reply(reply.text, reply.close, config_line=True)
@@ -419,10 +424,19 @@ class CliSession:
         tree = self.device.running
         first = parts[0].lower()
         stripped = " ".join(parts)
+        refined = refined_mode(parts, self.frames[-1].mode) if self.frames else None
+        if refined is not None:
+            tree.add(path, stripped)
+            self.frames[-1].mode = refined
+            return self._reply(config_line=True)
         mode = mode_for(parts, self.frames[-1].mode if self.frames else "config")
         existing = tree.find([*path, stripped])
         if mode is None and existing is not None and existing.children:
             mode = generic_mode(parts)
+        if mode is not None and existing is not None:
+            # an IP SLA operation that has its type is entered in the type's mode
+            mode = next((found for child in existing.children
+                         if (found := refined_mode(words(child.text), mode)) is not None), mode)
         if mode is None:
             tree.add(path, stripped)
             return self._reply(config_line=True)
@@ -438,10 +452,12 @@ class CliSession:
     def _interface_header(self, parts: list[str]) -> str | None:
         """``interface <name>`` with the name expanded; None for an unknown or absent port
         (a physical port that the device does not have cannot be created)."""
-        name = normalize_interface(" ".join(parts[1:]))
+        # `interface Virtual-Template1 type tunnel`: the words after the name stay in the header
+        trailing = parts[2:] if len(parts) > 3 and parts[2].lower() == "type" else []
+        name = normalize_interface(" ".join(parts[1 : len(parts) - len(trailing)]))
         if name is None:
             return None
-        header = f"interface {name}"
+        header = " ".join(["interface", name, *trailing])
         if (
             interface_family(name) in PHYSICAL_FAMILIES
             and self.device.running.find([header]) is None

@@ -19,13 +19,14 @@ def _vocabulary(text: str) -> frozenset[str]:
 
 GLOBAL_KEYWORDS: frozenset[str] = _vocabulary(
     """
-    aaa access-list access-session alias ap archive authentication auto avc banner boot bfd
-    call-home cdp class-map clock control-plane crypto default device-sensor device-tracking
+    aaa access-list access-session alias ap archive authentication auto avc banner bfd bfd-template boot
+    call-home cdp chat-script class-map clock control-plane controller crypto default device-sensor
+    device-tracking dialer dialer-list
     diagnostic dot1x enable energywise epm errdisable ethernet event fabric file flow hostname
     hw-module identity interface ip ipv6 key lacp license line lldp location logging login mab
     mac macro management memory monitor mls multilink netconf-yang network-policy nmsp no ntp
     object-group parameter-map password platform policy policy-map port-channel power process
-    qos radius radius-server redundancy restconf rmon router sampler security service
+    qos radius radius-server redundancy restconf rmon route-map router sampler security service
     service-template snmp snmp-server spanning-tree stack-mac subscriber switch system
     table-map tacacs tacacs-server telemetry template track transceiver udld username version
     vlan vrf vstack vtp wireless wlan wsma
@@ -35,12 +36,13 @@ GLOBAL_KEYWORDS: frozenset[str] = _vocabulary(
 # Words valid as the first word of a line inside the strict sub-modes.
 INTERFACE_WORDS: frozenset[str] = _vocabulary(
     """
-    access-session arp authentication auto bandwidth carrier-delay cdp channel-group
-    channel-protocol delay description device-tracking dot1x duplex encapsulation errdisable
-    flowcontrol hold-queue ip ipv6 keepalive lacp link lldp load-interval logging mab macro
-    media-type mls mtu negotiation network-policy nmsp pagp power priority-queue ptp qos
-    queue-set service-policy shutdown small-frame snmp source spanning-tree speed srr-queue
-    standby storm-control switchport trust udld vrf vrrp
+    access-session arp authentication auto bandwidth bfd carrier-delay cdp channel-group
+    channel-protocol crypto dampening delay description device-tracking dialer dialer-group
+    dot1x duplex encapsulation errdisable flowcontrol hold-queue ip ipv6 keepalive lacp link
+    lldp load-interval logging mab macro media-type mls mtu negotiation network-policy nmsp
+    pagp power priority-queue ptp pulse-time qos queue-set service-policy shutdown small-frame
+    snmp source spanning-tree speed srr-queue standby storm-control switchport trust tunnel
+    udld vrf vrrp
     """
 )
 VLAN_WORDS: frozenset[str] = frozenset({"name", "state", "shutdown", "remote-span", "media"})
@@ -56,8 +58,8 @@ LINE_WORDS: frozenset[str] = _vocabulary(
 INTERFACE_IP_WORDS: frozenset[str] = _vocabulary(
     """
     access-group address admission arp authentication dhcp device directed-broadcast flow
-    helper-address igmp mask-reply mtu nat ospf pim policy proxy-arp redirects route-cache
-    summary-address tcp unreachables verify vrf
+    helper-address igmp mask-reply mtu nat nbar ospf pim policy proxy-arp redirects route-cache
+    summary-address tcp unnumbered unreachables verify virtual-reassembly vrf
     """
 )
 INTERFACE_IPV6_WORDS: frozenset[str] = _vocabulary(
@@ -88,7 +90,21 @@ CLAIMED_WORDS: dict[str, frozenset[str]] = {
     "config-server-tacacs": frozenset({"address", "key", "timeout"}),
     "config-radius-server": frozenset({"address", "key", "timeout", "automate-tester"}),
     "config-pmap-c": frozenset({"police", "set", "priority", "bandwidth", "service-policy", "queue-limit"}),
-    "config-router": frozenset({"network", "router-id", "neighbor", "redistribute"}),
+    "config-router": frozenset({"network", "router-id", "neighbor", "redistribute", "bfd"}),
+    "config-router-af": frozenset({"network", "neighbor", "redistribute"}),
+    "config-route-map": frozenset({"match", "set", "description"}),
+    "config-ip-sla-echo": frozenset({"vrf", "frequency", "threshold", "timeout"}),
+    "config-ikev2-profile": frozenset({"match", "identity", "authentication", "keyring", "dpd", "lifetime", "aaa",
+                                       "virtual-template"}),
+    "config-ikev2-author-policy": frozenset({"aaa"}),
+    "config-ikev2-name-mangler": frozenset({"fqdn", "email"}),
+    "config-attr-list": frozenset({"attribute"}),
+    "config-ikev2-keyring-peer": frozenset({"address", "identity", "pre-shared-key", "description"}),
+    "config-ikev2-proposal": frozenset({"encryption", "integrity", "prf", "group"}),
+    "config-ikev2-policy": frozenset({"proposal", "match"}),
+    "cfg-crypto-trans": frozenset({"mode"}),
+    "ipsec-profile": frozenset({"set"}),
+    "config-controller": frozenset({"lte"}),
     "dhcp-config": frozenset({"network", "default-router", "dns-server", "domain-name"}),
 }
 
@@ -110,6 +126,12 @@ GLOBAL_PAIRS: frozenset[tuple[str, str]] = frozenset(
         ("errdisable", "detect"),
         ("access-session", "mac-move"),
         ("logging", "host"),
+        ("crypto", "ikev2"),
+        ("crypto", "ipsec"),
+        ("crypto", "pki"),
+        ("crypto", "key"),
+        ("bfd", "slow-timers"),
+        ("dialer", "watch-list"),
     }
 )
 
@@ -136,6 +158,9 @@ INTERFACE_PREFIXES: tuple[tuple[str, str], ...] = (
     ("loopback", "Loopback"),
     ("vlan", "Vlan"),
     ("tunnel", "Tunnel"),
+    ("cellular", "Cellular"),
+    ("virtual-template", "Virtual-Template"),
+    ("dialer", "Dialer"),
 )
 _ABBREVIATIONS: dict[str, str] = {
     "gi": "GigabitEthernet",
@@ -164,6 +189,7 @@ PHYSICAL_FAMILIES: frozenset[str] = frozenset(
         "HundredGigE",
         "FastEthernet",
         "AppGigabitEthernet",
+        "Cellular",  # the router's LTE/5G modem: there when the module is fitted, never created
     }
 )
 _IFNAME = re.compile(r"^([A-Za-z\-]+)\s*(\d[\d/.:]*)$")
@@ -225,6 +251,8 @@ _SPECIAL_NESTED: dict[str, str] = {
 _NESTED: dict[tuple[str, str], str] = {
     ("config-pmap", "class"): "config-pmap-c",
     ("config-router", "address-family"): "config-router-af",
+    ("config-ikev2-keyring", "peer"): "config-ikev2-keyring-peer",
+    ("config-vrf", "address-family"): "config-vrf-af",
     ("config-wireless-flex-profile", "vlan-name"): "config-wireless-flex-profile-vlan",
     # IBNS 2.0: policy-map type control subscriber → event → numbered class → numbered actions
     ("config-event-control-policymap", "event"): "config-class-control-policymap",
@@ -250,6 +278,9 @@ _FIRST_WORD_SECTIONS: dict[str, str] = {
     "object-group": "config-object-group",
     "parameter-map": "config-params-parameter-map",
     "service-template": "config-service-template",
+    "route-map": "config-route-map",
+    "bfd-template": "config-bfd",
+    "controller": "config-controller",
 }
 _PAIR_SECTIONS: dict[tuple[str, str], str] = {
     ("ipv6", "access-list"): "config-ipv6-acl",
@@ -275,6 +306,15 @@ _TRIPLE_SECTIONS: dict[tuple[str, str, str], str] = {
     ("ip", "dhcp", "pool"): "dhcp-config",
     ("ipv6", "dhcp", "pool"): "config-dhcpv6",
     ("crypto", "pki", "trustpoint"): "ca-trustpoint",
+    ("crypto", "ikev2", "proposal"): "config-ikev2-proposal",
+    ("crypto", "ikev2", "policy"): "config-ikev2-policy",
+    ("crypto", "ikev2", "keyring"): "config-ikev2-keyring",
+    ("crypto", "ikev2", "profile"): "config-ikev2-profile",
+    ("crypto", "ipsec", "transform-set"): "cfg-crypto-trans",
+    ("crypto", "ipsec", "profile"): "ipsec-profile",
+    ("crypto", "ikev2", "name-mangler"): "config-ikev2-name-mangler",
+    ("crypto", "ikev2", "authorization"): "config-ikev2-author-policy",
+    ("aaa", "attribute", "list"): "config-attr-list",
     ("event", "manager", "applet"): "config-applet",
     ("spanning-tree", "mst", "configuration"): "config-mst",
     ("aaa", "group", "server"): "config-sg-tacacs+",  # refined by aaa_group_mode
@@ -295,8 +335,11 @@ def _top_section_mode(lowered: Sequence[str]) -> str | None:
         return "config-" + first if first in _SINGLE_WORD_SECTIONS else None
     if first == "interface" and second == "range":
         return "config-if-range"
-    if first == "vlan":
-        return "config-vlan" if _VLAN_LIST.match(second) else None
+    # `vlan 10` opens a VLAN, `vlan internal ...` does not; `ip sla 10` opens an operation,
+    # `ip sla schedule|responder|...` are global lines
+    if first == "vlan" or (first, second) == ("ip", "sla"):
+        opens = _VLAN_LIST.match(second) if first == "vlan" else third.isdigit()
+        return ("config-vlan" if first == "vlan" else "config-ip-sla") if opens else None
     if second == "type" and count > 2:
         subtype = lowered[3] if count > 3 else ""
         typed = _TYPED_SECTIONS.get((first, third, subtype)) or _TYPED_SECTIONS.get((first, "*", "*"))
@@ -308,6 +351,22 @@ def _top_section_mode(lowered: Sequence[str]) -> str | None:
     return _TRIPLE_SECTIONS.get((first, second, third)) or (
         _TRIPLE_SECTIONS.get((first, second, "*")) if count > 2 else None
     )
+
+
+# Lines that turn the section they are typed in into a more specific mode instead of opening one
+# below it: an IP SLA operation's type. IOS shows the type's settings beside the type line
+# (`ip sla 10` / ` icmp-echo X` / ` frequency 5`), typed in the type's mode, and `exit` from
+# that mode returns to global configuration.
+REFINING: dict[tuple[str, str], str] = {
+    ("config-ip-sla", "icmp-echo"): "config-ip-sla-echo",
+    ("config-ip-sla", "udp-jitter"): "config-ip-sla-jitter",
+    ("config-ip-sla", "tcp-connect"): "config-ip-sla-tcp",
+}
+
+
+def refined_mode(words: Sequence[str], parent_mode: str) -> str | None:
+    """The mode a line turns its section into (`REFINING`), or None."""
+    return REFINING.get((parent_mode, words[0].lower())) if words else None
 
 
 def aaa_group_mode(words: Sequence[str]) -> str:

@@ -1,6 +1,8 @@
 """What a simulated box says it is: ``show version`` in the layout IOS-XE prints for the model's
-family (Catalyst 9200/9300/9500 switches, Catalyst 9800 WLCs), so that ntc-templates'
-``cisco_ios_show_version`` parses version, hostname, uptime, hardware, serial and image from it.
+family (Catalyst 9200/9300/9500 switches, Catalyst 9800 WLCs, Catalyst 8200/8300/8500 edge and
+hub routers), so that ntc-templates' ``cisco_ios_show_version`` parses version, hostname,
+uptime, hardware, serial and image from it. A Catalyst 8000 router names its image
+``X86_64_LINUX_IOSD-UNIVERSALK9-M`` (IOS-XE's IOSd), not a ``..._IOSXE`` one.
 
 The model decides the family; the release decides the train name IOS prints in brackets.
 """
@@ -33,10 +35,16 @@ class Family:
     image: str  # the image name in brackets, also the stack table's "SW Image"
     cpu: str  # what follows the model in "cisco <model> (...) processor"
     stack: bool  # switches print a stack member table and per-switch details
+    register: str = "0x102"  # the configuration register (routers: 0x2102)
+    router: bool = False  # routers print their operating mode and interface counts
 
 
 _SWITCH = Family("Catalyst L3 Switch Software", "CAT9K_IOSXE", "(X86) processor", True)
+_C8000 = "X86_64_LINUX_IOSD-UNIVERSALK9-M"
 _FAMILIES: tuple[tuple[str, Family], ...] = (
+    ("C8200", Family("c8000be Software", _C8000, "processor", False, "0x2102", True)),
+    ("C8300", Family("c8000be Software", _C8000, "processor", False, "0x2102", True)),
+    ("C8500", Family("c8000aep Software", _C8000, "processor", False, "0x2102", True)),
     ("C9800", Family("C9800 Software", "C9800_IOSXE-K9", "(KATAR) processor (revision KATAR)", False)),
     ("C9200", Family("Catalyst L3 Switch Software", "CAT9K_LITE_IOSXE", "(ARM64) processor", True)),
     ("C9300", _SWITCH),
@@ -117,8 +125,10 @@ def show_version(hostname: str, model: str, software: str, serial: str, uptime_s
         'System image file is "flash:packages.conf"',
         "Last reload reason: Reload Command",
         "",
-        f"cisco {model} {box.cpu} with 1331521K/6147K bytes of memory.",
+        f"cisco {model} {_rack_units(model) + ' ' if box.router else ''}{box.cpu} with 1331521K/6147K bytes of "
+        "memory.",
         f"Processor board ID {serial}",
+        *(["Router operating mode: Autonomous"] if box.router else []),
         "2048K bytes of non-volatile configuration memory.",
         "8388608K bytes of physical memory.",
         "",
@@ -139,8 +149,15 @@ def show_version(hostname: str, model: str, software: str, serial: str, uptime_s
             f"System Serial Number               : {serial}",
             "",
         ]
-    lines.append("Configuration register is 0x102")
+    lines.append(f"Configuration register is {box.register}")
     return "\n".join(lines)
+
+
+def _rack_units(model: str) -> str:
+    """``(1RU)`` / ``(2RU)``, as a Catalyst 8000 prints after its model: the two-slot 8300s and
+    the 8500s with QSFP ports are 2RU."""
+    upper = model.upper()
+    return "(2RU)" if "-2N" in upper or upper.startswith("C8500-12X4QC") else "(1RU)"
 
 
 def _ports(model: str) -> int:
