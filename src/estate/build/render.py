@@ -324,11 +324,83 @@ def render_environment(
         serving = serving_wlcs(wlcs, models)
         own = serving if wanted is None else serving & wanted
     artifacts.extend(_wlc_globals(views, wlcs, env, renderer, own))
-    for number, model in enumerate(models, start=1):
-        artifacts.extend(_site_artifacts(views, wlcs, env, model, renderer, wanted=wanted))
-        if progress is not None:
-            progress(number, len(chosen))
-    return artifacts
+
+    def render_sites(part: list[SiteModel], report: Callable[[int], None] | None) -> list[Artifact]:
+        done: list[Artifact] = []
+        for number, model in enumerate(part, start=1):
+            done.extend(_site_artifacts(views, wlcs, env, model, renderer, wanted=wanted))
+            if report is not None:
+                report(number)
+        return done
+
+    total = len(chosen)
+    tick = None if progress is None else (lambda n: progress(n, total))
+    if len(models) < PARALLEL_MIN_SITES or not _can_fork():
+        return artifacts + render_sites(models, tick)
+    # the second half in a forked child, the first here: two cores, and the site models, contexts
+    # and compiled templates are shared copy-on-write (nothing is pickled but the output text)
+    half = len(models) // 2
+    scaled = None if progress is None else (lambda n: progress(min(2 * n, total), total))
+    with _forked(lambda: render_sites(models[half:], None)) as later:
+        first = render_sites(models[:half], scaled)
+        rest = later()
+    if progress is not None:
+        progress(total, total)
+    return artifacts + first + rest
+
+
+PARALLEL_MIN_SITES = 64  # below this a fork costs more than it saves
+
+
+def _can_fork() -> bool:
+    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+
+
+@contextmanager
+def _forked(work: Callable[[], list[Artifact]]) -> Iterator[Callable[[], list[Artifact]]]:
+    """Run `work` in a forked child; yields a function that waits for its result (re-raising the
+    child's exception, such as a RenderError, as the parent's). The child never returns into the
+    caller's code: it writes its result to a pipe and leaves with `os._exit`."""
+    import pickle
+
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read_fd)
+        status = 0
+        try:
+            try:
+                payload = pickle.dumps((True, work()), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException as exc:
+                payload, status = pickle.dumps((False, exc), protocol=pickle.HIGHEST_PROTOCOL), 1
+            with os.fdopen(write_fd, "wb") as stream:
+                stream.write(payload)
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    reader = os.fdopen(read_fd, "rb")
+    waited = False
+
+    def result() -> list[Artifact]:
+        nonlocal waited
+        data = reader.read()
+        os.waitpid(pid, 0)
+        waited = True
+        if not data:
+            raise RenderError("the render of the second half of the sites stopped without a result")
+        ok, value = pickle.loads(data)  # noqa: S301 - our own child's output, over our own pipe
+        if not ok:
+            raise value
+        return cast("list[Artifact]", value)
+
+    try:
+        yield result
+    finally:
+        reader.close()
+        if not waited:  # the parent failed first (or was interrupted): do not leave the child behind
+            with suppress(ProcessLookupError):
+                os.kill(pid, 9)
+            os.waitpid(pid, 0)
 
 
 def serving_wlcs(wlcs: WlcEnvViews, models: Iterable[SiteModel]) -> set[str]:
