@@ -67,6 +67,7 @@ def nornir_baseline(shared_env: bool) -> tuple[float, float, float, dict[str, st
     from nornir_jinja2.plugins.tasks import template_file
 
     from estate.build.device_model import Role, build_site
+    from estate.build.edge_context import edge_context
     from estate.build.render import (
         ENTRY_TEMPLATES,
         WLC_FOLDER,
@@ -75,7 +76,7 @@ def nornir_baseline(shared_env: bool) -> tuple[float, float, float, dict[str, st
         Renderer,
         _filters,
     )
-    from estate.build.render_context import edge_context, env_views, switch_contexts
+    from estate.build.render_context import env_views, switch_contexts
     from estate.build.validate import load_inventory
     from estate.build.wlc_context import pair_hostname_of, wlc_env_views, wlc_global_contexts, wlc_site_context
     from estate.paths import DEFAULT_INVENTORY, TEMPLATES_DIR

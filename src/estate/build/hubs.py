@@ -34,8 +34,9 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Any
 
 from estate.build.device_model import Role
+from estate.build.edge_context import BFD_MPLS, BFD_OVERLAY
 from estate.build.render import ENTRY_TEMPLATES, Artifact, Renderer
-from estate.build.render_context import BFD_MPLS, BFD_OVERLAY, build_globals, mgmt_view
+from estate.build.render_context import build_globals, mgmt_view
 from estate.build.stack_outputs import HubOutputs, StackOutputs
 from estate.build.wan import (
     EnvHub,

@@ -31,7 +31,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
 from estate.build.device_model import Role, SiteModel, build_site, wlc_hostnames
-from estate.build.render_context import EnvViews, edge_context, env_views, switch_contexts
+from estate.build.edge_context import edge_context
+from estate.build.render_context import EnvViews, env_views, switch_contexts
 from estate.build.wlc_context import (
     WlcEnvViews,
     pair_hostname_of,
