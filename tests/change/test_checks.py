@@ -131,6 +131,14 @@ def test_regressions_name_before_and_after() -> None:
 
 
 def test_wlc_aps_per_site() -> None:
-    before = Snapshot("wlc-global", aps_per_site={"MPS-0001": 4, "MPS-0002": 2})
-    after = Snapshot("wlc-global", aps_per_site={"MPS-0001": 4, "MPS-0002": 1})
+    before = Snapshot("wlc_global", aps_per_site={"MPS-0001": 4, "MPS-0002": 2})
+    after = Snapshot("wlc_global", aps_per_site={"MPS-0001": 4, "MPS-0002": 1})
     assert regressions(before, after) == ["joined APs at MPS-0002: 2 -> 1"]
+
+
+@pytest.mark.parametrize("role", ["wlc_global", "wlc_site"])
+def test_a_wlc_push_counts_its_aps(role: str) -> None:
+    """The push passes the device model's role (`Role.value`): both WLC roles take the AP count."""
+    connection = Outputs({})
+    snapshot(connection, role)
+    assert "show ap summary" in connection.asked

@@ -16,7 +16,7 @@ from typing import Any
 from estate.change.connections import DeviceAccess, model_family
 
 SWITCH_ROLES = frozenset({"core", "access"})
-WLC_ROLES = frozenset({"wlc", "wlc-global", "wlc-site"})
+WLC_ROLES = frozenset({"wlc", "wlc_global", "wlc_site"})  # device_model.Role values (and a lab spec's "wlc")
 _AP_SITE = re.compile(r"^(?P<site>.+?)-AP\d+$", re.IGNORECASE)
 # the image names of IOS-XE: CAT9K_IOSXE, C9800_IOSXE-K9 on switches and WLCs; on Catalyst 8000
 # and ISR 4000 routers IOSd's own, X86_64_LINUX_IOSD-UNIVERSALK9-M
