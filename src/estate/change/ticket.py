@@ -71,7 +71,6 @@ SERVICE_CHECKS: Mapping[str, str] = {
     "data": "a desktop gets a DHCP lease and reaches its services; a printer prints",
     "voice": "a phone registers and a test call both ways has clear audio",
     "WiFi": "the site's APs are joined to the WLC and a laptop connects to the corporate SSID",
-    "guest WiFi": "a guest device connects and reaches the internet only",
     "BWV docks": "the docks show online and a camera's footage starts uploading",
     DEVICE_SERVICE: "TACACS+ login, `show ntp associations` synchronised, syslog arriving at the collectors",
     WAN_SERVICE: "`show ip bgp summary`: every session established (edge: the carriers, with the default route "
